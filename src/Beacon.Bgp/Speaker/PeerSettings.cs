@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using System.Net;
+
+namespace Beacon.Bgp.Speaker;
+
+/// <summary>
+/// One address family a session negotiates (RFC 4760 AFI/SAFI). Beacon speaks unicast only.
+/// </summary>
+public enum RouteFamily
+{
+    Ipv4Unicast,
+    Ipv6Unicast,
+}
+
+/// <summary>
+/// Everything the speaker needs to run one session. Built by the agent from the
+/// BGPClusterConfig / BGPPeerConfig objects; the speaker knows nothing of Kubernetes.
+/// </summary>
+public sealed record PeerSettings
+{
+    /// <summary>Stable name of the peer (the BGPClusterConfig peer name), used in status and metrics.</summary>
+    public required string Name { get; init; }
+
+    public required IPAddress PeerAddress { get; init; }
+
+    /// <summary>Expected AS of the peer; 0 accepts any AS.</summary>
+    public required uint PeerAsn { get; init; }
+
+    public required uint LocalAsn { get; init; }
+
+    /// <summary>BGP Identifier (RFC 4271 §4.2), an IPv4 address.</summary>
+    public required IPAddress RouterId { get; init; }
+
+    public ushort PeerPort { get; init; } = 179;
+
+    /// <summary>Source address for the session; null lets the kernel choose.</summary>
+    public IPAddress? LocalAddress { get; init; }
+
+    /// <summary>Never dial; only accept the peer's connection.</summary>
+    public bool Passive { get; init; }
+
+    /// <summary>Proposed hold time (RFC 4271 §4.2): zero or at least 3 s.</summary>
+    public TimeSpan HoldTime { get; init; } = TimeSpan.FromSeconds(90);
+
+    public TimeSpan KeepaliveTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ConnectRetryTime { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>IP TTL of outgoing packets; 1 for directly connected eBGP.</summary>
+    public int EbgpMultihop { get; init; } = 1;
+
+    public ImmutableArray<RouteFamily> Families { get; init; } = [RouteFamily.Ipv4Unicast, RouteFamily.Ipv6Unicast];
+
+    public bool IsInternal => PeerAsn != 0 && PeerAsn == LocalAsn;
+}
