@@ -1,0 +1,28 @@
+namespace Beacon.Bgp.Wire;
+
+/// <summary>What the session negotiated that changes how an UPDATE is read.</summary>
+/// <param name="FourOctetAs">Both sides advertised the 4-octet AS capability (RFC 6793).</param>
+/// <param name="InternalPeer">The peer is internal, so LOCAL_PREF is mandatory (RFC 4271 §5.1.5, RFC 7606 §3.d).</param>
+public readonly record struct UpdateDecodeOptions(bool FourOctetAs, bool InternalPeer = false);
+
+/// <summary>What the session negotiated that changes how UPDATEs are written.</summary>
+/// <param name="FourOctetAs">Both sides advertised the 4-octet AS capability (RFC 6793).</param>
+/// <param name="MaxMessageSize">4096, or 65535 with the Extended Message capability (RFC 8654).</param>
+public readonly record struct UpdateEncodeOptions(bool FourOctetAs, int MaxMessageSize = BgpFraming.MaxMessageSize);
+
+/// <summary>RFC 7606 §2 outcome of reading an UPDATE; a session reset is a <see cref="BgpProtocolException"/>.</summary>
+public enum UpdateErrorAction
+{
+    None = 0,
+    AttributeDiscard = 1,
+    TreatAsWithdraw = 2,
+}
+
+/// <summary>
+/// One error found and handled while reading an UPDATE: the attribute it concerns, the action
+/// taken, and the RFC 4271 §6.3 subcode the error would have had before RFC 7606.
+/// </summary>
+public readonly record struct UpdateDiagnostic(byte AttributeType, UpdateErrorAction Action, byte Subcode, string Reason)
+{
+    public override string ToString() => $"attribute {AttributeType}: {Reason} ({Action}, 3/{Subcode})";
+}
