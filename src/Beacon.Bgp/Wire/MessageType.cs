@@ -77,11 +77,3 @@ public static class RouteRefreshErrorSubcode
 {
     public const byte InvalidMessageLength = 1;
 }
-
-/// <summary>Address family identifiers and subsequent AFIs used on the wire (RFC 4760).</summary>
-public static class AddressFamily
-{
-    public const ushort Ipv4 = 1;
-    public const ushort Ipv6 = 2;
-    public const byte Unicast = 1;
-}
