@@ -52,4 +52,23 @@ public sealed record PeerSettings
     public ImmutableArray<RouteFamily> Families { get; init; } = [RouteFamily.Ipv4Unicast, RouteFamily.Ipv6Unicast];
 
     public bool IsInternal => PeerAsn != 0 && PeerAsn == LocalAsn;
+
+    // Families is compared by content: a re-planned but unchanged peer must not restart its session.
+    public bool Equals(PeerSettings? other) =>
+        other is not null
+        && Name == other.Name
+        && PeerAddress.Equals(other.PeerAddress)
+        && PeerAsn == other.PeerAsn
+        && LocalAsn == other.LocalAsn
+        && RouterId.Equals(other.RouterId)
+        && PeerPort == other.PeerPort
+        && Equals(LocalAddress, other.LocalAddress)
+        && Passive == other.Passive
+        && HoldTime == other.HoldTime
+        && KeepaliveTime == other.KeepaliveTime
+        && ConnectRetryTime == other.ConnectRetryTime
+        && EbgpMultihop == other.EbgpMultihop
+        && Families.AsSpan().SequenceEqual(other.Families.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(Name, PeerAddress, PeerAsn, LocalAsn, RouterId, PeerPort, HoldTime);
 }

@@ -75,5 +75,5 @@ public interface ISpeakerStatus
     IReadOnlyList<PeerStatus> GetPeers();
 
     /// <summary>Routes of one peer, or null if no peer has that name.</summary>
-    IReadOnlyList<RouteView>? GetRoutes(string peerName, RouteDirection direction);
+    Task<IReadOnlyList<RouteView>?> GetRoutesAsync(string peerName, RouteDirection direction, CancellationToken cancellationToken = default);
 }

@@ -1,0 +1,996 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Threading.Channels;
+using Beacon.Bgp.Fsm;
+using Beacon.Bgp.Rib;
+using Beacon.Bgp.Speaker;
+using Beacon.Bgp.Transport;
+using Beacon.Bgp.Wire;
+using Microsoft.Extensions.Logging;
+using Sockets = System.Net.Sockets;
+
+namespace Beacon.Bgp.Session;
+
+/// <summary>
+/// One BGP session with one peer. Every input — messages from the connection's reader,
+/// timer expiries, connect results, route changes, status queries — goes through one
+/// channel and is handled on one loop, so the state below needs no locks. The FSM
+/// transition table is <see cref="SessionFsm"/>; this class carries out its actions.
+/// </summary>
+internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
+{
+    private static readonly TimeSpan LargeHoldTime = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan MaxIdleHold = TimeSpan.FromSeconds(60);
+
+    private readonly Channel<SessionInput> _inputs =
+        Channel.CreateUnbounded<SessionInput>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SessionEnvironment _env;
+    private readonly ILogger _logger;
+    private readonly AdjRibOut _ribOut = new();
+    private readonly AdjRibIn _ribIn = new();
+    private readonly Dictionary<(RouteFamily, RouteAttributes), PathAttributes> _outbound = [];
+    private readonly ITimer?[] _timers = new ITimer?[4];
+    private readonly int[] _timerGenerations = new int[4];
+    private readonly Task _loop;
+
+    private SessionState _state = SessionState.Idle;
+    private int _connectRetryCounter;
+    private int _consecutiveFailures;
+    private bool _stopped = true;
+    private string? _stopReason;
+    private byte _stopSubcode = CeaseSubcode.AdministrativeShutdown;
+    private PeerConnection? _connection;
+    private PeerConnection? _candidate;
+    private int _connectionIds;
+    private int _connectAttempt;
+    private CancellationTokenSource? _connectCancel;
+
+    private OpenMessage? _peerOpen;
+    private OpenMessage? _receivedOpen;
+    private UpdateMessage? _receivedUpdate;
+    private BgpProtocolException? _eventError;
+    private string? _eventReason;
+    private TimeSpan _holdTime;
+    private TimeSpan _keepaliveTime;
+    private HashSet<RouteFamily> _families = [];
+    private ImmutableArray<RouteFamily> _offeredFamilies = [];
+    private bool _fourOctetAs;
+    private bool _internal;
+    private IPAddress? _nextHopV4;
+    private IPAddress? _nextHopV6;
+    private bool _initialSyncPending;
+    private DateTimeOffset? _establishedTime;
+    private string? _lastError;
+    private long _messagesSent;
+    private long _messagesReceived;
+    private PeerStatus _status;
+
+    public PeerSession(PeerSettings settings, SessionEnvironment env)
+    {
+        Settings = settings;
+        _env = env;
+        _logger = env.Loggers.CreateLogger("Beacon.Bgp.Session");
+        _status = BuildStatus();
+        _loop = Task.Run(RunAsync);
+    }
+
+    public PeerSettings Settings { get; }
+
+    /// <summary>Raised on the event loop after every input, with the status it published.</summary>
+    public event Action<PeerStatus>? StatusChanged;
+
+    /// <summary>The latest status, published by the event loop after every input.</summary>
+    public PeerStatus Status => Volatile.Read(ref _status);
+
+    public void Post(SessionInput input) => _inputs.Writer.TryWrite(input);
+
+    public void Start() => Post(new SessionInput.Start());
+
+    public void SetRoutes(ImmutableArray<AdvertisedRoute> routes) => Post(new SessionInput.SetRoutes(routes));
+
+    public void AcceptIncoming(TransportConnection transport) => Post(new SessionInput.Incoming(transport));
+
+    public Task<IReadOnlyList<RouteView>> GetRoutesAsync(RouteDirection direction)
+    {
+        var result = new TaskCompletionSource<IReadOnlyList<RouteView>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new SessionInput.Query(() => result.TrySetResult(direction == RouteDirection.Received ? ReceivedRoutes() : AdvertisedRoutes())));
+        return result.Task;
+    }
+
+    /// <summary>
+    /// Stops the session with a Cease of <paramref name="ceaseSubcode"/> (RFC 4486; Administrative
+    /// Shutdown carries <paramref name="reason"/> per RFC 8203) and ends its loop.
+    /// </summary>
+    public async ValueTask StopAsync(string reason, byte ceaseSubcode = CeaseSubcode.AdministrativeShutdown)
+    {
+        Post(new SessionInput.Stop(reason, ceaseSubcode));
+        _inputs.Writer.TryComplete();
+        await _loop;
+        var closing = new List<Task>();
+        foreach (var connection in new[] { _connection, _candidate })
+        {
+            if (connection is not null)
+            {
+                connection.Close();
+                closing.Add(connection.WaitClosedAsync());
+            }
+        }
+
+        await Task.WhenAll(closing).WaitAsync(TimeSpan.FromSeconds(5), _env.Time).ContinueWith(static _ => { }, TaskScheduler.Default);
+    }
+
+    public ValueTask DisposeAsync() => StopAsync("peer removed from configuration", CeaseSubcode.PeerDeconfigured);
+
+    private async Task RunAsync()
+    {
+        await foreach (var input in _inputs.Reader.ReadAllAsync())
+        {
+            try
+            {
+                Handle(input);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A bug here must not kill the session loop silently: report it and reset.
+                _lastError = $"internal error: {ex.Message}";
+                SessionLog.InternalError(_logger, ex, Settings.Name, input.GetType().Name);
+                if (_state != SessionState.Idle)
+                {
+                    _eventError = new BgpProtocolException(ErrorCode.Cease, CeaseSubcode.OutOfResources, "internal error");
+                    Fire(FsmEvent.ManualStop);
+                }
+            }
+
+            var status = BuildStatus();
+            Volatile.Write(ref _status, status);
+            StatusChanged?.Invoke(status);
+        }
+
+        StopAllTimers();
+    }
+
+    private void Handle(SessionInput input)
+    {
+        switch (input)
+        {
+            case SessionInput.Start:
+                _stopped = false;
+                _stopReason = null;
+                Fire(Settings.Passive ? FsmEvent.ManualStartWithPassiveTcpEstablishment : FsmEvent.ManualStart);
+                break;
+
+            case SessionInput.Stop stop:
+                _stopped = true;
+                _stopReason = stop.Reason;
+                _stopSubcode = stop.CeaseSubcode;
+                DropCandidate();
+                Fire(FsmEvent.ManualStop);
+                break;
+
+            case SessionInput.SetRoutes set:
+                _ribOut.SetDesired(set.Routes);
+                Pump();
+                break;
+
+            case SessionInput.TimerFired fired when fired.Generation == _timerGenerations[(int)fired.Timer]:
+                OnTimer(fired.Timer);
+                break;
+
+            case SessionInput.ConnectSucceeded ok:
+                if (ok.Attempt != _connectAttempt || _state != SessionState.Connect || _connection is not null)
+                {
+                    CloseInBackground(ok.Transport);
+                    break;
+                }
+
+                _connection = Attach(ok.Transport);
+                SessionLog.Connection(_logger, Settings.Name, $"established to {ok.Transport.Remote} from {ok.Transport.Local}");
+                Fire(FsmEvent.TcpCrAcked);
+                break;
+
+            case SessionInput.ConnectFailed failed when failed.Attempt == _connectAttempt && _state == SessionState.Connect:
+                _lastError = $"connect to {Settings.PeerAddress}:{Settings.PeerPort} failed: {failed.Reason}";
+                Fire(FsmEvent.TcpConnectionFails);
+                break;
+
+            case SessionInput.Incoming incoming:
+                OnIncoming(incoming.Transport);
+                break;
+
+            case SessionInput.OpenReceived open:
+                OnOpen(open.Connection, open.Open);
+                break;
+
+            case SessionInput.UpdateReceived update when update.Connection == _connection:
+                _messagesReceived++;
+                _receivedUpdate = update.Update;
+                Fire(FsmEvent.UpdateMsg);
+                _receivedUpdate = null;
+                break;
+
+            case SessionInput.KeepaliveReceived keepalive when keepalive.Connection == _connection:
+                _messagesReceived++;
+                Fire(FsmEvent.KeepAliveMsg);
+                break;
+
+            case SessionInput.NotificationReceived notification:
+                OnNotification(notification.Connection, notification.Notification);
+                break;
+
+            case SessionInput.RouteRefreshReceived refresh when refresh.Connection == _connection:
+                _messagesReceived++;
+                OnRouteRefresh(refresh.Request);
+                break;
+
+            case SessionInput.ProtocolError error:
+                OnProtocolError(error.Connection, error.Error);
+                break;
+
+            case SessionInput.ConnectionClosed closed:
+                if (closed.Connection == _candidate)
+                {
+                    _candidate = null;
+                }
+                else if (closed.Connection == _connection)
+                {
+                    _lastError ??= $"connection lost: {closed.Reason}";
+                    if (_state == SessionState.Established)
+                    {
+                        _lastError = $"connection lost: {closed.Reason}";
+                    }
+
+                    Fire(FsmEvent.TcpConnectionFails);
+                }
+
+                break;
+
+            case SessionInput.WriterDrained drained when drained.Connection == _connection:
+                Pump();
+                break;
+
+            case SessionInput.Query query:
+                query.Run();
+                break;
+        }
+    }
+
+    private void OnTimer(SessionTimer timer)
+    {
+        switch (timer)
+        {
+            case SessionTimer.ConnectRetry:
+                Fire(FsmEvent.ConnectRetryTimerExpires);
+                break;
+            case SessionTimer.Hold:
+                _eventReason = $"hold timer expired: nothing from the peer for {(_state == SessionState.Established ? _holdTime : LargeHoldTime).TotalSeconds:0}s";
+                Fire(FsmEvent.HoldTimerExpires);
+                break;
+            case SessionTimer.Keepalive:
+                Fire(FsmEvent.KeepaliveTimerExpires);
+                break;
+            case SessionTimer.IdleHold when !_stopped && _state == SessionState.Idle:
+                Fire(Settings.Passive ? FsmEvent.AutomaticStartWithPassiveTcpEstablishment : FsmEvent.AutomaticStart);
+                break;
+        }
+    }
+
+    // RFC 4271 §8.2.1.1 and §6.8: a connection the peer opened.
+    private void OnIncoming(TransportConnection transport)
+    {
+        switch (_state)
+        {
+            case SessionState.Connect or SessionState.Active when _connection is null:
+                CancelConnectAttempt();
+                _connection = Attach(transport);
+                SessionLog.Connection(_logger, Settings.Name, $"accepted from {transport.Remote}");
+                Fire(FsmEvent.TcpConnectionConfirmed);
+                break;
+
+            case SessionState.OpenSent or SessionState.OpenConfirm when _candidate is null:
+                // Keep both until the peer's OPEN on the new connection tells us its BGP
+                // Identifier; then §6.8 decides which one survives.
+                _candidate = Attach(transport);
+                SendOpen(_candidate);
+                SessionLog.Connection(_logger, Settings.Name, $"accepted from {transport.Remote} while in {_state}: collision candidate");
+                break;
+
+            default:
+                // Idle refuses connections; Established keeps its connection (RFC 4271 §6.8,
+                // CollisionDetectEstablishedState false) and closes the new one with a Cease.
+                var refused = Attach(transport);
+                if (_state == SessionState.Established)
+                {
+                    SendNotification(refused, new NotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, ReadOnlyMemory<byte>.Empty), "connection collision with established session");
+                }
+                else
+                {
+                    SendNotification(refused, new NotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionRejected, ReadOnlyMemory<byte>.Empty), $"connection rejected in {_state}");
+                }
+
+                refused.Close();
+                break;
+        }
+    }
+
+    private void OnOpen(PeerConnection connection, OpenMessage open)
+    {
+        if (connection == _candidate)
+        {
+            ResolveCollision(open);
+            return;
+        }
+
+        if (connection != _connection)
+        {
+            return;
+        }
+
+        _messagesReceived++;
+        try
+        {
+            ValidateOpen(open);
+        }
+        catch (BgpProtocolException ex)
+        {
+            _lastError = $"rejected OPEN: {ex.Message}";
+            _eventError = ex;
+            Fire(FsmEvent.BgpOpenMsgErr);
+            return;
+        }
+
+        _receivedOpen = open;
+        Fire(FsmEvent.BgpOpen);
+        _receivedOpen = null;
+    }
+
+    // RFC 4271 §6.8: keep the connection opened by the speaker with the higher BGP Identifier.
+    private void ResolveCollision(OpenMessage open)
+    {
+        var candidate = _candidate!;
+        _messagesReceived++;
+        try
+        {
+            ValidateOpen(open);
+        }
+        catch (BgpProtocolException ex)
+        {
+            SendNotification(candidate, ex.ToNotification(), ex.Message);
+            DropCandidate();
+            return;
+        }
+
+        var localId = RouterIdValue(Settings.RouterId);
+        var keepCandidate = localId < open.BgpIdentifier
+            ? !candidate.LocallyInitiated
+            : candidate.LocallyInitiated;
+        if (_connection is null || candidate.LocallyInitiated == _connection.LocallyInitiated)
+        {
+            keepCandidate = _connection is null;
+        }
+
+        if (!keepCandidate)
+        {
+            SessionLog.CollisionResolved(_logger, Settings.Name, $"{(_connection!.LocallyInitiated ? "we" : "the peer")} opened");
+            DropCandidate();
+            return;
+        }
+
+        SessionLog.CollisionResolved(_logger, Settings.Name, $"{(candidate.LocallyInitiated ? "we" : "the peer")} opened");
+        var old = _connection!;
+        _connection = candidate;
+        _candidate = null;
+        SendNotification(old, new NotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, ReadOnlyMemory<byte>.Empty), "connection collision resolution");
+        old.Close();
+
+        // The surviving connection has sent its OPEN and received the peer's: it is where
+        // OpenSent would be on receiving a valid OPEN.
+        _state = SessionState.OpenSent;
+        _receivedOpen = open;
+        Fire(FsmEvent.BgpOpen);
+        _receivedOpen = null;
+    }
+
+    private void OnNotification(PeerConnection connection, NotificationMessage notification)
+    {
+        var description = Describe(notification);
+        if (connection == _candidate)
+        {
+            SessionLog.ReceivedNotification(_logger, Settings.Name, description + " (on collision candidate)");
+            DropCandidate();
+            return;
+        }
+
+        if (connection != _connection)
+        {
+            return;
+        }
+
+        _messagesReceived++;
+        SessionLog.ReceivedNotification(_logger, Settings.Name, description);
+        _lastError = $"peer sent {description}";
+        var versionError = notification.Code == ErrorCode.OpenMessage && notification.Subcode == OpenErrorSubcode.UnsupportedVersionNumber;
+        Fire(versionError ? FsmEvent.NotifMsgVerErr : FsmEvent.NotifMsg);
+    }
+
+    private void OnProtocolError(PeerConnection connection, BgpProtocolException error)
+    {
+        if (connection == _candidate)
+        {
+            SendNotification(connection, error.ToNotification(), error.Message);
+            DropCandidate();
+            return;
+        }
+
+        if (connection != _connection)
+        {
+            return;
+        }
+
+        _lastError = $"malformed message from peer: {error.Message} ({(byte)error.Code}/{error.Subcode})";
+        _eventError = error;
+        Fire(error.Code switch
+        {
+            ErrorCode.MessageHeader => FsmEvent.BgpHeaderErr,
+            ErrorCode.OpenMessage => FsmEvent.BgpOpenMsgErr,
+            _ => FsmEvent.UpdateMsgErr,
+        });
+    }
+
+    private void OnRouteRefresh(RouteRefreshMessage request)
+    {
+        if (_state != SessionState.Established)
+        {
+            return;
+        }
+
+        // RFC 2918 §4: re-advertise the Adj-RIB-Out of the family; a family that was not
+        // negotiated is ignored. RFC 7313 BoRR/EoRR markers from the peer need no action here.
+        if (request.Subtype != RouteRefreshMessage.NormalRequest)
+        {
+            return;
+        }
+
+        if (AfiSafi.FromWire(request.Afi, request.Safi) is { } f && _families.Contains(f))
+        {
+            _ribOut.Refresh(f);
+            Pump();
+        }
+    }
+
+    private void Fire(FsmEvent ev)
+    {
+        var transition = SessionFsm.Next(_state, ev, Settings.Passive);
+        var from = _state;
+        _state = transition.Next;
+        foreach (var action in transition.Actions)
+        {
+            Execute(action);
+        }
+
+        _eventError = null;
+        _eventReason = null;
+        if (from != _state)
+        {
+            SessionLog.StateChanged(_logger, Settings.Name, from, _state, ev.ToString());
+            if (_state == SessionState.Idle)
+            {
+                OnEnteredIdle();
+            }
+        }
+    }
+
+    private void Execute(FsmAction action)
+    {
+        switch (action.Kind)
+        {
+            case FsmActionKind.InitiateConnection:
+                InitiateConnection();
+                break;
+            case FsmActionKind.DropConnection:
+                CancelConnectAttempt();
+                if (_connection is { } connection)
+                {
+                    connection.Close();
+                    _connection = null;
+                }
+
+                DropCandidate();
+                break;
+            case FsmActionKind.SendOpen when _connection is not null:
+                SendOpen(_connection);
+                break;
+            case FsmActionKind.SendKeepalive when _connection is not null:
+                // A write queue full of UPDATEs already tells the peer we are alive once it drains.
+                if (_connection.QueuedBytes < PeerConnection.HighWaterBytes)
+                {
+                    _connection.Send(KeepaliveMessage.Write);
+                    _messagesSent++;
+                }
+
+                break;
+            case FsmActionKind.SendNotification when _connection is not null:
+                SendNotification(_connection, NotificationFor(action), _eventError?.Message ?? _eventReason ?? _stopReason ?? "");
+                break;
+            case FsmActionKind.StartConnectRetryTimer:
+                StartTimer(SessionTimer.ConnectRetry, Settings.ConnectRetryTime * _env.Jitter());
+                break;
+            case FsmActionKind.StopConnectRetryTimer:
+                StopTimer(SessionTimer.ConnectRetry);
+                break;
+            case FsmActionKind.StartLargeHoldTimer:
+                StartTimer(SessionTimer.Hold, LargeHoldTime);
+                break;
+            case FsmActionKind.RestartHoldTimer:
+                if (_holdTime > TimeSpan.Zero)
+                {
+                    StartTimer(SessionTimer.Hold, _holdTime);
+                }
+                else
+                {
+                    StopTimer(SessionTimer.Hold);
+                }
+
+                break;
+            case FsmActionKind.StopHoldTimer:
+                StopTimer(SessionTimer.Hold);
+                break;
+            case FsmActionKind.StartKeepaliveTimer:
+                if (_keepaliveTime > TimeSpan.Zero)
+                {
+                    StartTimer(SessionTimer.Keepalive, _keepaliveTime * _env.Jitter());
+                }
+
+                break;
+            case FsmActionKind.StopKeepaliveTimer:
+                StopTimer(SessionTimer.Keepalive);
+                break;
+            case FsmActionKind.ProcessOpen:
+                Negotiate(_receivedOpen!);
+                break;
+            case FsmActionKind.ProcessUpdate:
+                ProcessUpdate(_receivedUpdate!);
+                break;
+            case FsmActionKind.SessionEstablished:
+                OnEstablished();
+                break;
+            case FsmActionKind.ReleaseResources:
+                _ribIn.Clear();
+                _ribOut.Reset();
+                _outbound.Clear();
+                _families = [];
+                _peerOpen = null;
+                _establishedTime = null;
+                _initialSyncPending = false;
+                break;
+            case FsmActionKind.IncrementConnectRetryCounter:
+                _connectRetryCounter++;
+                break;
+            case FsmActionKind.ResetConnectRetryCounter:
+                _connectRetryCounter = 0;
+                break;
+        }
+    }
+
+    private NotificationMessage NotificationFor(FsmAction action)
+    {
+        if (action.ErrorCode == 0)
+        {
+            return _eventError?.ToNotification()
+                ?? new NotificationMessage(ErrorCode.Cease, 0, ReadOnlyMemory<byte>.Empty);
+        }
+
+        // ManualStop: the Cease subcode says why (RFC 4486), and an administrative shutdown
+        // or reset carries the operator's words (RFC 8203 §2).
+        if (action.ErrorCode == (byte)ErrorCode.Cease && action.ErrorSubcode == CeaseSubcode.AdministrativeShutdown && _stopReason is not null)
+        {
+            return _stopSubcode is CeaseSubcode.AdministrativeShutdown or CeaseSubcode.AdministrativeReset && _stopReason.Length > 0
+                ? NotificationMessage.CreateShutdown(_stopSubcode, _stopReason)
+                : new NotificationMessage(ErrorCode.Cease, _stopSubcode, ReadOnlyMemory<byte>.Empty);
+        }
+
+        return new NotificationMessage((ErrorCode)action.ErrorCode, action.ErrorSubcode, ReadOnlyMemory<byte>.Empty);
+    }
+
+    private void OnEnteredIdle()
+    {
+        StopAllTimers();
+        if (_stopped)
+        {
+            return;
+        }
+
+        // Automatic restart (RFC 4271 §8.1.1 IdleHoldTimer): at once after an established
+        // session drops, then backing off while the peer keeps refusing us.
+        _consecutiveFailures++;
+        var delay = _consecutiveFailures <= 1
+            ? TimeSpan.Zero
+            : TimeSpan.FromSeconds(Math.Min(MaxIdleHold.TotalSeconds, Math.Pow(2, _consecutiveFailures - 2)));
+        StartTimer(SessionTimer.IdleHold, delay);
+    }
+
+    private void OnEstablished()
+    {
+        _establishedTime = _env.Time.GetUtcNow();
+        _consecutiveFailures = 0;
+        _lastError = null;
+        _initialSyncPending = true;
+        DropCandidate();
+        SessionLog.Established(_logger, Settings.Name, (int)_holdTime.TotalSeconds, string.Join(",", _families));
+        _ribOut.Reset();
+        Pump();
+    }
+
+    private void ProcessUpdate(UpdateMessage update)
+    {
+        foreach (var diagnostic in update.Diagnostics)
+        {
+            SessionLog.UpdateDiagnostic(_logger, Settings.Name, diagnostic.ToString());
+        }
+
+        _ribIn.Apply(update);
+    }
+
+    /// <summary>
+    /// Sends pending Adj-RIB-Out changes while the write queue has room; resumes when the
+    /// writer reports it drained. End-of-RIB follows the initial table (RFC 4724 §2).
+    /// </summary>
+    private void Pump()
+    {
+        if (_state != SessionState.Established || _connection is not { } connection)
+        {
+            return;
+        }
+
+        var options = new UpdateEncodeOptions(_fourOctetAs);
+        while (_ribOut.HasPending)
+        {
+            if (connection.QueuedBytes >= PeerConnection.HighWaterBytes)
+            {
+                connection.RequestDrainSignal();
+                return;
+            }
+
+            var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+            foreach (var group in _ribOut.TakeBatch(_env.BatchPrefixes, _families))
+            {
+                var prefixes = group.Prefixes.ToArray();
+                _messagesSent += group.Attributes is null
+                    ? UpdateWriter.WriteWithdrawals(buffer, group.Family, prefixes, options)
+                    : UpdateWriter.WriteAnnouncements(buffer, group.Family, Outbound(group.Family, group.Attributes), prefixes, options);
+            }
+
+            if (buffer.WrittenCount > 0)
+            {
+                connection.Send(buffer.WrittenMemory);
+            }
+        }
+
+        if (_initialSyncPending)
+        {
+            _initialSyncPending = false;
+            foreach (var family in _offeredFamilies)
+            {
+                if (_families.Contains(family))
+                {
+                    connection.Send(output => UpdateWriter.WriteEndOfRib(output, family));
+                    _messagesSent++;
+                    SessionLog.EndOfRibSent(_logger, Settings.Name, family, _ribOut.SentCount(family));
+                }
+            }
+        }
+    }
+
+    /// <summary>The attributes a route leaves with: RFC 4271 §5.1 mandatory ones plus the agent's policy.</summary>
+    private PathAttributes Outbound(RouteFamily family, RouteAttributes policy)
+    {
+        if (_outbound.TryGetValue((family, policy), out var attributes))
+        {
+            return attributes;
+        }
+
+        ImmutableArray<AsPathSegment> asPath = [];
+        if (!_internal)
+        {
+            // RFC 4271 §5.1.2: prepend our AS towards external peers; prepending applies there only.
+            var asns = Enumerable.Repeat(Settings.LocalAsn, 1 + Math.Max(0, policy.AsPathPrependCount)).ToArray();
+            asPath = [new AsPathSegment(AsPathSegmentType.AsSequence, [.. asns])];
+        }
+
+        attributes = new PathAttributes
+        {
+            Origin = Origin.Igp,
+            AsPath = asPath,
+            NextHop = family == RouteFamily.Ipv4Unicast ? _nextHopV4 : _nextHopV6,
+            Med = policy.Med,
+            LocalPreference = _internal ? policy.LocalPreference ?? 100 : null,
+            Communities = policy.Communities,
+            LargeCommunities = policy.LargeCommunities,
+        };
+        _outbound[(family, policy)] = attributes;
+        return attributes;
+    }
+
+    private static void CloseInBackground(TransportConnection transport) =>
+        _ = Task.Run(async () => await transport.DisposeAsync());
+
+    private void InitiateConnection()
+    {
+        CancelConnectAttempt();
+        var attempt = ++_connectAttempt;
+        var cancel = new CancellationTokenSource();
+        _connectCancel = cancel;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var transport = await _env.Connector.ConnectAsync(Settings, cancel.Token);
+                Post(new SessionInput.ConnectSucceeded(transport, attempt));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception ex)
+            {
+                Post(new SessionInput.ConnectFailed(ex.Message, attempt));
+            }
+        });
+    }
+
+    private void CancelConnectAttempt()
+    {
+        _connectAttempt++;
+        if (_connectCancel is { } cancel)
+        {
+            cancel.Cancel();
+            cancel.Dispose();
+            _connectCancel = null;
+        }
+    }
+
+    private PeerConnection Attach(TransportConnection transport)
+    {
+        var connection = new PeerConnection(transport, ++_connectionIds, this, localFourOctetAs: true, Settings.IsInternal);
+        connection.Start();
+        return connection;
+    }
+
+    private void DropCandidate()
+    {
+        if (_candidate is { } candidate)
+        {
+            if (_state == SessionState.Established)
+            {
+                SendNotification(candidate, new NotificationMessage(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution, ReadOnlyMemory<byte>.Empty), "connection collision resolution");
+            }
+
+            candidate.Close();
+            _candidate = null;
+        }
+    }
+
+    private void SendOpen(PeerConnection connection)
+    {
+        ChooseNextHops(connection.Transport.Local.Address);
+        var capabilities = ImmutableArray.CreateBuilder<Capability>();
+        foreach (var family in _offeredFamilies)
+        {
+            var (afi, safi) = AfiSafi.ToWire(family);
+            capabilities.Add(new MultiprotocolCapability(afi, safi));
+        }
+
+        capabilities.Add(RouteRefreshCapability.Instance);
+        capabilities.Add(new FourOctetAsCapability(Settings.LocalAsn));
+        var open = new OpenMessage(
+            OpenMessage.BgpVersion,
+            Settings.LocalAsn <= ushort.MaxValue ? (ushort)Settings.LocalAsn : OpenMessage.AsTrans,
+            (ushort)Math.Clamp(Settings.HoldTime.TotalSeconds, 0, ushort.MaxValue),
+            RouterIdValue(Settings.RouterId),
+            capabilities.ToImmutable());
+        connection.Send(open.Write);
+        connection.OpenSent = true;
+        _messagesSent++;
+    }
+
+    /// <summary>
+    /// Next hop self (DESIGN.md): the session's local address for its own family, and for the
+    /// other family an address of that family on the same interface. A family we have no
+    /// next hop for is not offered in the OPEN.
+    /// </summary>
+    private void ChooseNextHops(IPAddress local)
+    {
+        if (local.IsIPv4MappedToIPv6)
+        {
+            local = local.MapToIPv4();
+        }
+
+        _nextHopV4 = local.AddressFamily == Sockets.AddressFamily.InterNetwork ? local : null;
+        _nextHopV6 = local.AddressFamily == Sockets.AddressFamily.InterNetworkV6 && !local.IsIPv6LinkLocal ? local : null;
+        if (_nextHopV4 is null || _nextHopV6 is null)
+        {
+            var sibling = FindSiblingAddress(local);
+            _nextHopV4 ??= sibling.V4;
+            _nextHopV6 ??= sibling.V6;
+        }
+
+        _offeredFamilies = [.. Settings.Families.Where(f => f == RouteFamily.Ipv4Unicast ? _nextHopV4 is not null : _nextHopV6 is not null)];
+    }
+
+    private static (IPAddress? V4, IPAddress? V6) FindSiblingAddress(IPAddress local)
+    {
+        try
+        {
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                var addresses = nic.GetIPProperties().UnicastAddresses.Select(a => a.Address).ToList();
+                if (!addresses.Contains(local))
+                {
+                    continue;
+                }
+
+                return (
+                    addresses.FirstOrDefault(a => a.AddressFamily == Sockets.AddressFamily.InterNetwork),
+                    addresses.FirstOrDefault(a => a.AddressFamily == Sockets.AddressFamily.InterNetworkV6 && !a.IsIPv6LinkLocal));
+            }
+        }
+        catch (NetworkInformationException)
+        {
+        }
+
+        return (null, null);
+    }
+
+    // RFC 4271 §6.2 checks that need the session's configuration.
+    private void ValidateOpen(OpenMessage open)
+    {
+        if (open.Version != OpenMessage.BgpVersion)
+        {
+            throw new BgpProtocolException(ErrorCode.OpenMessage, OpenErrorSubcode.UnsupportedVersionNumber, new byte[] { 0, OpenMessage.BgpVersion }, $"unsupported BGP version {open.Version}");
+        }
+
+        var peerAs = open.EffectiveAutonomousSystem;
+        if (Settings.PeerAsn != 0 && peerAs != Settings.PeerAsn)
+        {
+            throw new BgpProtocolException(ErrorCode.OpenMessage, OpenErrorSubcode.BadPeerAs, $"peer AS {peerAs}, expected {Settings.PeerAsn}");
+        }
+
+        if (open.HoldTime is 1 or 2)
+        {
+            throw new BgpProtocolException(ErrorCode.OpenMessage, OpenErrorSubcode.UnacceptableHoldTime, $"hold time {open.HoldTime}s is not 0 or at least 3");
+        }
+
+        // RFC 6286 §2.2: an identifier equal to ours is an error only from an internal peer.
+        if (open.BgpIdentifier == 0 || (peerAs == Settings.LocalAsn && open.BgpIdentifier == RouterIdValue(Settings.RouterId)))
+        {
+            throw new BgpProtocolException(ErrorCode.OpenMessage, OpenErrorSubcode.BadBgpIdentifier, $"bad BGP identifier {new IPAddress(BitConverter.GetBytes(BinaryPrimitives.ReverseEndianness(open.BgpIdentifier)))}");
+        }
+    }
+
+    private void Negotiate(OpenMessage open)
+    {
+        _peerOpen = open;
+        _internal = open.EffectiveAutonomousSystem == Settings.LocalAsn;
+        _fourOctetAs = open.FindCapability<FourOctetAsCapability>() is not null;
+        _outbound.Clear();
+
+        // RFC 4271 §4.2: the smaller of the two hold times; keepalive a third of it at most.
+        var hold = Math.Min((int)Settings.HoldTime.TotalSeconds, open.HoldTime);
+        _holdTime = TimeSpan.FromSeconds(hold);
+        _keepaliveTime = hold == 0
+            ? TimeSpan.Zero
+            : TimeSpan.FromSeconds(Math.Max(1, Math.Min((int)Settings.KeepaliveTime.TotalSeconds, hold / 3)));
+
+        // RFC 4760 §8: a peer without any multiprotocol capability speaks IPv4 unicast only.
+        var peerFamilies = new HashSet<RouteFamily>();
+        var anyMultiprotocol = false;
+        foreach (var capability in open.Capabilities)
+        {
+            if (capability is MultiprotocolCapability mp)
+            {
+                anyMultiprotocol = true;
+                if (AfiSafi.FromWire(mp.Afi, mp.Safi) is { } family)
+                {
+                    peerFamilies.Add(family);
+                }
+            }
+        }
+
+        if (!anyMultiprotocol)
+        {
+            peerFamilies.Add(RouteFamily.Ipv4Unicast);
+        }
+
+        _families = [.. _offeredFamilies.Where(peerFamilies.Contains)];
+    }
+
+    private void SendNotification(PeerConnection connection, NotificationMessage notification, string reason)
+    {
+        SessionLog.SendingNotification(_logger, Settings.Name, (byte)notification.Code, notification.Subcode, reason);
+        if (connection == _connection)
+        {
+            _lastError = $"sent {Describe(notification)}{(reason.Length > 0 ? ": " + reason : "")}";
+            _messagesSent++;
+        }
+
+        connection.Send(notification.Write);
+    }
+
+    private void StartTimer(SessionTimer timer, TimeSpan due)
+    {
+        StopTimer(timer);
+        var generation = ++_timerGenerations[(int)timer];
+        _timers[(int)timer] = _env.Time.CreateTimer(
+            _ => Post(new SessionInput.TimerFired(timer, generation)),
+            null,
+            due,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    private void StopTimer(SessionTimer timer)
+    {
+        _timerGenerations[(int)timer]++;
+        _timers[(int)timer]?.Dispose();
+        _timers[(int)timer] = null;
+    }
+
+    private void StopAllTimers()
+    {
+        foreach (var timer in Enum.GetValues<SessionTimer>())
+        {
+            StopTimer(timer);
+        }
+    }
+
+    private List<RouteView> ReceivedRoutes() =>
+        [.. _ribIn.Routes.OrderBy(r => r.Key.BaseAddress.AddressFamily).ThenBy(r => r.Key.ToString(), StringComparer.Ordinal)
+            .Select(r => RouteViews.Create(r.Key, r.Value))];
+
+    private List<RouteView> AdvertisedRoutes() =>
+        [.. _ribOut.Sent.OrderBy(r => r.Key.BaseAddress.AddressFamily).ThenBy(r => r.Key.ToString(), StringComparer.Ordinal)
+            .Select(r => RouteViews.Create(r.Key, Outbound(AdjRibOut.FamilyOf(r.Key), r.Value)))];
+
+    private PeerStatus BuildStatus() => new()
+    {
+        Name = Settings.Name,
+        PeerAddress = Settings.PeerAddress.ToString(),
+        PeerAsn = _peerOpen?.EffectiveAutonomousSystem ?? Settings.PeerAsn,
+        LocalAsn = Settings.LocalAsn,
+        State = _state,
+        EstablishedTime = _establishedTime,
+        HoldTime = (int)(_state == SessionState.Established ? _holdTime : Settings.HoldTime).TotalSeconds,
+        KeepaliveTime = (int)(_state == SessionState.Established ? _keepaliveTime : Settings.KeepaliveTime).TotalSeconds,
+        Families = [.. Settings.Families.Select(f => new FamilyStatus(
+            f == RouteFamily.Ipv4Unicast ? "ipv4" : "ipv6",
+            "unicast",
+            _ribOut.SentCount(f),
+            _ribIn.Count(f)))],
+        PeerCapabilities = _peerOpen is null ? [] : [.. _peerOpen.Capabilities.Select(CapabilityName)],
+        LastError = _lastError,
+        MessagesSent = _messagesSent,
+        MessagesReceived = _messagesReceived,
+    };
+
+    private static string CapabilityName(Capability capability) => capability switch
+    {
+        MultiprotocolCapability mp => $"multiprotocol({mp.Afi}/{mp.Safi})",
+        RouteRefreshCapability => "route-refresh",
+        EnhancedRouteRefreshCapability => "enhanced-route-refresh",
+        FourOctetAsCapability => "4-octet-as",
+        GracefulRestartCapability => "graceful-restart",
+        ExtendedMessageCapability => "extended-message",
+        _ => $"unknown({capability.Code})",
+    };
+
+    private static string Describe(NotificationMessage notification)
+    {
+        var text = $"NOTIFICATION {(byte)notification.Code}/{notification.Subcode} ({notification.Code})";
+        return notification.TryGetShutdownCommunication(out var message) && message.Length > 0
+            ? $"{text} \"{message}\""
+            : text;
+    }
+
+    private static uint RouterIdValue(IPAddress routerId) =>
+        BinaryPrimitives.ReadUInt32BigEndian(routerId.MapToIPv4().GetAddressBytes());
+}
