@@ -101,6 +101,8 @@ internal sealed partial class StatusJsonContext : JsonSerializerContext
     public static JsonSerializerOptions WireOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
+        // Served as application/json only, never inside HTML, so quotes in error messages stay readable.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
             Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver()),
     };
