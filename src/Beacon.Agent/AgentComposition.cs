@@ -1,0 +1,39 @@
+using Beacon.Agent.Status;
+using Beacon.Bgp.Speaker;
+using RouteDirection = Beacon.Bgp.Speaker.RouteDirection;
+
+namespace Beacon.Agent;
+
+/// <summary>
+/// The components <c>beacon run</c> composes. The manifest source, announcement planner and
+/// speaker are wired here; until they are, the agent runs with no peers and serves that.
+/// </summary>
+internal static class AgentComposition
+{
+    public static IAgentServices Create(AgentContext context) => new PeerlessServices();
+
+    /// <summary>An agent with no BGP peers: what a node selected by no BGPClusterConfig runs.</summary>
+    private sealed class PeerlessServices : IAgentServices, ISpeakerStatus
+    {
+        public ISpeakerStatus Speaker => this;
+
+        public IObjectStatusSource ObjectStatus => NoObjectStatus.Instance;
+
+        public IReadOnlyList<PeerStatus> GetPeers() => [];
+
+        public IReadOnlyList<RouteView>? GetRoutes(string peerName, RouteDirection direction) => null;
+
+        public async Task RunAsync(CancellationToken stoppingToken)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

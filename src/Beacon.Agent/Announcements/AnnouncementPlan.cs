@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+using Beacon.Bgp.Rib;
+using Beacon.Bgp.Speaker;
+
+namespace Beacon.Agent.Announcements;
+
+/// <summary>What one node should run: its sessions and, per session, the routes to announce.</summary>
+/// <param name="ListenPort">Port to accept sessions on; 0 = dial only; null when no config selects the node.</param>
+internal sealed record AnnouncementPlan(
+    int? ListenPort,
+    ImmutableArray<PeerPlan> Peers,
+    ImmutableArray<PlanDiagnostic> Diagnostics);
+
+/// <summary>One session and the routes it should carry, sorted by prefix, one per prefix.</summary>
+internal sealed record PeerPlan(PeerSettings Settings, ImmutableArray<AdvertisedRoute> Routes);
+
+internal enum DiagnosticSeverity
+{
+    Warning,
+    Error,
+}
+
+/// <summary>A problem found while planning, on an object (<c>Kind namespace/name</c>) and field.</summary>
+internal sealed record PlanDiagnostic(DiagnosticSeverity Severity, string Object, string Field, string Message)
+{
+    public override string ToString() => $"{Severity}: {Object}: {Field}: {Message}";
+}

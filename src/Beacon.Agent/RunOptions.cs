@@ -1,0 +1,19 @@
+using System.Net;
+
+namespace Beacon.Agent;
+
+/// <summary>The parsed <c>beacon run</c> command line (DESIGN.md, Interfaces).</summary>
+public sealed record RunOptions
+{
+    /// <summary>Manifest directory source; null when the Kubernetes API is the source.</summary>
+    public string? ManifestDirectory { get; init; }
+
+    /// <summary>Explicit kubeconfig; null means $KUBECONFIG or in-cluster configuration.</summary>
+    public string? KubeconfigPath { get; init; }
+
+    public required string NodeName { get; init; }
+
+    public IPEndPoint StatusListen { get; init; } = DefaultStatusListen;
+
+    public static IPEndPoint DefaultStatusListen { get; } = new(IPAddress.Loopback, 9179);
+}
