@@ -21,7 +21,8 @@ internal static class AgentComposition
 
         public IReadOnlyList<PeerStatus> GetPeers() => [];
 
-        public IReadOnlyList<RouteView>? GetRoutes(string peerName, RouteDirection direction) => null;
+        public Task<IReadOnlyList<RouteView>?> GetRoutesAsync(string peerName, RouteDirection direction, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<RouteView>?>(null);
 
         public async Task RunAsync(CancellationToken stoppingToken)
         {

@@ -84,7 +84,7 @@ public sealed class StatusServer : IAsyncDisposable
         app.MapGet("/api/v1/peers", () =>
             Results.Json(options.Speaker.GetPeers().Select(PeerResource.From).ToArray(), json));
 
-        app.MapGet("/api/v1/routes", (HttpRequest request) =>
+        app.MapGet("/api/v1/routes", async (HttpRequest request) =>
         {
             string? peer = request.Query["peer"];
             string? direction = request.Query["direction"];
@@ -98,7 +98,7 @@ public sealed class StatusServer : IAsyncDisposable
                 return BadRequest("query parameter 'direction' must be 'advertised' or 'received'");
             }
 
-            var routes = options.Speaker.GetRoutes(peer, routeDirection);
+            var routes = await options.Speaker.GetRoutesAsync(peer, routeDirection, request.HttpContext.RequestAborted);
             return routes is null
                 ? Results.Json(new ErrorResource($"unknown peer '{peer}'"), json, statusCode: StatusCodes.Status404NotFound)
                 : Results.Json(routes.ToArray(), json);
