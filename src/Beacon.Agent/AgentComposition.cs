@@ -1,5 +1,6 @@
 using Beacon.Agent.Status;
 using Beacon.Bgp.Speaker;
+using Beacon.Cluster.Manifests;
 using RouteDirection = Beacon.Bgp.Speaker.RouteDirection;
 
 namespace Beacon.Agent;
@@ -10,7 +11,12 @@ namespace Beacon.Agent;
 /// </summary>
 internal static class AgentComposition
 {
-    public static IAgentServices Create(AgentContext context) => new PeerlessServices();
+    public static IAgentServices Create(AgentContext context) => context.Options.ManifestDirectory is { } directory
+        ? new NodeAgent(context, new ManifestDirectorySource(
+            directory,
+            context.LoggerFactory.CreateLogger<ManifestDirectorySource>(),
+            timeProvider: context.TimeProvider))
+        : new PeerlessServices();
 
     /// <summary>An agent with no BGP peers: what a node selected by no BGPClusterConfig runs.</summary>
     private sealed class PeerlessServices : IAgentServices, ISpeakerStatus

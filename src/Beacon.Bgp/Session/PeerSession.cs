@@ -205,14 +205,14 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 break;
 
             case SessionInput.UpdateReceived update when update.Connection == _connection:
-                _messagesReceived++;
+                CountReceived("UPDATE");
                 _receivedUpdate = update.Update;
                 Fire(FsmEvent.UpdateMsg);
                 _receivedUpdate = null;
                 break;
 
             case SessionInput.KeepaliveReceived keepalive when keepalive.Connection == _connection:
-                _messagesReceived++;
+                CountReceived("KEEPALIVE");
                 Fire(FsmEvent.KeepAliveMsg);
                 break;
 
@@ -221,7 +221,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 break;
 
             case SessionInput.RouteRefreshReceived refresh when refresh.Connection == _connection:
-                _messagesReceived++;
+                CountReceived("ROUTE-REFRESH");
                 OnRouteRefresh(refresh.Request);
                 break;
 
@@ -328,7 +328,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             return;
         }
 
-        _messagesReceived++;
+        CountReceived("OPEN");
         try
         {
             ValidateOpen(open);
@@ -350,7 +350,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private void ResolveCollision(OpenMessage open)
     {
         var candidate = _candidate!;
-        _messagesReceived++;
+        CountReceived("OPEN");
         try
         {
             ValidateOpen(open);
@@ -408,7 +408,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             return;
         }
 
-        _messagesReceived++;
+        CountReceived("NOTIFICATION");
         SessionLog.ReceivedNotification(_logger, Settings.Name, description);
         _lastError = $"peer sent {description}";
         var versionError = notification.Code == ErrorCode.OpenMessage && notification.Subcode == OpenErrorSubcode.UnsupportedVersionNumber;
@@ -430,6 +430,10 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
 
         _lastError = $"malformed message from peer: {error.Message} ({(byte)error.Code}/{error.Subcode})";
+        if (error.Code == ErrorCode.UpdateMessage)
+        {
+            _env.Metrics?.UpdateErrorAction(Settings.Name, "session-reset");
+        }
         _eventError = error;
         Fire(error.Code switch
         {
@@ -507,7 +511,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 if (_connection.QueuedBytes < PeerConnection.HighWaterBytes)
                 {
                     _connection.Send(KeepaliveMessage.Write);
-                    _messagesSent++;
+                    CountSent("KEEPALIVE");
                 }
 
                 break;
@@ -630,6 +634,11 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             SessionLog.UpdateDiagnostic(_logger, Settings.Name, diagnostic.ToString());
         }
 
+        if (update.Action != UpdateErrorAction.None)
+        {
+            _env.Metrics?.UpdateErrorAction(Settings.Name, update.Action == UpdateErrorAction.TreatAsWithdraw ? "treat-as-withdraw" : "attribute-discard");
+        }
+
         _ribIn.Apply(update);
     }
 
@@ -657,9 +666,9 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             foreach (var group in _ribOut.TakeBatch(_env.BatchPrefixes, _families))
             {
                 var prefixes = group.Prefixes.ToArray();
-                _messagesSent += group.Attributes is null
+                CountSent("UPDATE", group.Attributes is null
                     ? UpdateWriter.WriteWithdrawals(buffer, group.Family, prefixes, options)
-                    : UpdateWriter.WriteAnnouncements(buffer, group.Family, Outbound(group.Family, group.Attributes), prefixes, options);
+                    : UpdateWriter.WriteAnnouncements(buffer, group.Family, Outbound(group.Family, group.Attributes), prefixes, options));
             }
 
             if (buffer.WrittenCount > 0)
@@ -676,7 +685,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 if (_families.Contains(family))
                 {
                     connection.Send(output => UpdateWriter.WriteEndOfRib(output, family));
-                    _messagesSent++;
+                    CountSent("UPDATE");
                     SessionLog.EndOfRibSent(_logger, Settings.Name, family, _ribOut.SentCount(family));
                 }
             }
@@ -791,7 +800,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             capabilities.ToImmutable());
         connection.Send(open.Write);
         connection.OpenSent = true;
-        _messagesSent++;
+        CountSent("OPEN");
     }
 
     /// <summary>
@@ -911,7 +920,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         if (connection == _connection)
         {
             _lastError = $"sent {Describe(notification)}{(reason.Length > 0 ? ": " + reason : "")}";
-            _messagesSent++;
+            CountSent("NOTIFICATION");
         }
 
         connection.Send(notification.Write);
@@ -971,6 +980,18 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         MessagesSent = _messagesSent,
         MessagesReceived = _messagesReceived,
     };
+
+    private void CountSent(string type, long count = 1)
+    {
+        _messagesSent += count;
+        _env.Metrics?.MessageSent(Settings.Name, type, count);
+    }
+
+    private void CountReceived(string type)
+    {
+        _messagesReceived++;
+        _env.Metrics?.MessageReceived(Settings.Name, type);
+    }
 
     private static string CapabilityName(Capability capability) => capability switch
     {

@@ -19,6 +19,9 @@ public sealed class SessionEnvironment
     /// </summary>
     public Func<double> Jitter { get; init; } = static () => 0.75 + (Random.Shared.NextDouble() * 0.25);
 
+    /// <summary>Message and error counters; null in tests that do not look at them.</summary>
+    public Beacon.Bgp.Speaker.BgpMetrics? Metrics { get; init; }
+
     /// <summary>UPDATE messages are built in batches of this many prefixes between checks of the write queue.</summary>
     public int BatchPrefixes { get; init; } = 4096;
 }

@@ -49,8 +49,8 @@ public sealed class BgpMetrics
     }
 
     /// <param name="type">Message type as RFC 4271 §4.1 names it: OPEN, UPDATE, NOTIFICATION, KEEPALIVE, ROUTE-REFRESH.</param>
-    public void MessageSent(string peer, string type) =>
-        _messagesSent.Add(1, new KeyValuePair<string, object?>("peer", peer), new KeyValuePair<string, object?>("type", type));
+    public void MessageSent(string peer, string type, long count = 1) =>
+        _messagesSent.Add(count, new KeyValuePair<string, object?>("peer", peer), new KeyValuePair<string, object?>("type", type));
 
     /// <param name="type">Message type as RFC 4271 §4.1 names it: OPEN, UPDATE, NOTIFICATION, KEEPALIVE, ROUTE-REFRESH.</param>
     public void MessageReceived(string peer, string type) =>

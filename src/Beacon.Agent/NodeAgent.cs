@@ -1,0 +1,122 @@
+using System.Collections.Immutable;
+using Beacon.Agent.Announcements;
+using Beacon.Agent.Status;
+using Beacon.Bgp.Session;
+using Beacon.Bgp.Speaker;
+using Beacon.Cluster;
+
+namespace Beacon.Agent;
+
+/// <summary>
+/// The agent's main loop for one node: every snapshot from the source is planned for this
+/// node and handed to the BGP speaker, which makes the wire agree. The loop keeps the last
+/// plan when a snapshot brings errors (the source keeps each bad file's last good content).
+/// </summary>
+internal sealed partial class NodeAgent : IAgentServices
+{
+    private const string SourceReadiness = "source";
+    private const string BgpReadiness = "bgp";
+
+    private readonly AgentContext _context;
+    private readonly IClusterSource _source;
+    private readonly BgpSpeaker _speaker;
+    private readonly ILogger _logger;
+    private ImmutableHashSet<string> _reportedSourceErrors = [];
+    private ImmutableHashSet<string> _reportedDiagnostics = [];
+
+    public NodeAgent(AgentContext context, IClusterSource source)
+    {
+        _context = context;
+        _source = source;
+        _logger = context.LoggerFactory.CreateLogger<NodeAgent>();
+        var metrics = new BgpMetrics(context.MeterFactory);
+        _speaker = new BgpSpeaker(new SessionEnvironment
+        {
+            Time = context.TimeProvider,
+            Loggers = context.LoggerFactory,
+            Metrics = metrics,
+        });
+        metrics.ObserveStatus(_speaker);
+    }
+
+    public ISpeakerStatus Speaker => _speaker;
+
+    public IObjectStatusSource ObjectStatus => NoObjectStatus.Instance;
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        _context.Readiness.Block(SourceReadiness, "waiting for the first configuration snapshot");
+        try
+        {
+            await foreach (var snapshot in _source.WatchAsync(stoppingToken))
+            {
+                _context.Readiness.Clear(SourceReadiness);
+                await ApplyAsync(snapshot, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await _speaker.StopAsync("Beacon agent shutting down");
+        }
+    }
+
+    public ValueTask DisposeAsync() => _speaker.DisposeAsync();
+
+    private async Task ApplyAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        _reportedSourceErrors = Report(snapshot.Errors.Select(e => e.ToString()), _reportedSourceErrors, static (logger, text) => Log.SourceError(logger, text));
+
+        var plan = AnnouncementPlanner.Plan(snapshot, _context.Options.NodeName);
+        _reportedDiagnostics = Report(plan.Diagnostics.Select(d => d.ToString()), _reportedDiagnostics, static (logger, text) => Log.PlanDiagnostic(logger, text));
+
+        var configuration = new SpeakerConfiguration(
+            plan.ListenPort ?? 0,
+            [.. plan.Peers.Select(p => new Bgp.Speaker.PeerPlan(p.Settings, p.Routes))]);
+        await _speaker.ApplyAsync(configuration, cancellationToken);
+        Log.Applied(_logger, snapshot.Version, configuration.Peers.Length, configuration.Peers.Sum(p => p.Routes.Length));
+
+        if (_speaker.ListenerError is { } listenerError)
+        {
+            _context.Readiness.Block(BgpReadiness, listenerError);
+        }
+        else
+        {
+            _context.Readiness.Clear(BgpReadiness);
+        }
+    }
+
+    // Problems are logged once when they appear and once when they are resolved, not on every snapshot.
+    private ImmutableHashSet<string> Report(IEnumerable<string> current, ImmutableHashSet<string> reported, Action<ILogger, string> log)
+    {
+        var now = current.ToImmutableHashSet(StringComparer.Ordinal);
+        foreach (var text in now.Except(reported))
+        {
+            log(_logger, text);
+        }
+
+        foreach (var text in reported.Except(now))
+        {
+            Log.Resolved(_logger, text);
+        }
+
+        return now;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "Configuration error: {Error}")]
+        public static partial void SourceError(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Plan: {Diagnostic}")]
+        public static partial void PlanDiagnostic(ILogger logger, string diagnostic);
+
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Resolved: {Problem}")]
+        public static partial void Resolved(ILogger logger, string problem);
+
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Applied snapshot {Version}: {Peers} peers, {Routes} routes")]
+        public static partial void Applied(ILogger logger, long version, int peers, int routes);
+    }
+}
