@@ -1,0 +1,123 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Beacon.Bgp.Speaker;
+
+namespace Beacon.Interop.Tests.Lab;
+
+/// <summary>
+/// The built agent (<c>beacon.dll</c>, run with <c>dotnet</c>) in a node namespace, in
+/// manifest mode; its status server listens on that namespace's loopback.
+/// </summary>
+public sealed class BeaconProcess : IAsyncDisposable
+{
+    public const string DefaultStatusListen = "127.0.0.1:9179";
+
+    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly LabProcess _process;
+
+    private BeaconProcess(LabNamespace ns, LabProcess process, string statusListen, string agentAssembly)
+    {
+        Namespace = ns;
+        _process = process;
+        StatusListen = statusListen;
+        AgentAssembly = agentAssembly;
+    }
+
+    public LabNamespace Namespace { get; }
+
+    public string StatusListen { get; }
+
+    public string AgentAssembly { get; }
+
+    public int ProcessId => _process.ProcessId;
+
+    public string LogFile => _process.LogFile;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts <c>beacon run --manifests DIR --node NAME --status-listen ADDR</c> inside <paramref name="ns"/>.</summary>
+    public static BeaconProcess Start(
+        NetworkLab lab,
+        LabNamespace ns,
+        string manifestDirectory,
+        string nodeName,
+        string statusListen = DefaultStatusListen)
+    {
+        var assembly = LocateAgentAssembly();
+        var process = lab.Start(
+            ns,
+            $"beacon-{ns.Name}",
+            ["dotnet", assembly, "run", "--manifests", manifestDirectory, "--node", nodeName, "--status-listen", statusListen]);
+        return new BeaconProcess(ns, process, statusListen, assembly);
+    }
+
+    /// <summary>
+    /// Finds the agent built in the same configuration as this test assembly:
+    /// <c>src/Beacon.Agent/bin/&lt;Configuration&gt;/net10.0/beacon.dll</c> under the repository
+    /// root, else the copy next to the test assembly (the project reference puts it there).
+    /// </summary>
+    public static string LocateAgentAssembly()
+    {
+        var testAssembly = typeof(BeaconProcess).Assembly;
+        var configuration = testAssembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Bgp.sln")))
+            {
+                var built = Path.Combine(directory.FullName, "src", "Beacon.Agent", "bin", configuration, "net10.0", "beacon.dll");
+                if (File.Exists(built))
+                {
+                    return built;
+                }
+
+                break;
+            }
+        }
+
+        var copied = Path.Combine(AppContext.BaseDirectory, "beacon.dll");
+        return File.Exists(copied) && File.Exists(Path.Combine(AppContext.BaseDirectory, "beacon.runtimeconfig.json"))
+            ? copied
+            : throw new LabException($"beacon.dll ({configuration}) not found; build src/Beacon.Agent first");
+    }
+
+    /// <summary>Runs the agent's CLI (<c>beacon ARGS --server http://STATUS</c>) inside the namespace.</summary>
+    public async Task<CommandResult> CliAsync(params string[] arguments) =>
+        await Namespace.ExecAsync(["dotnet", AgentAssembly, .. arguments, "--server", $"http://{StatusListen}"]);
+
+    /// <summary><c>beacon peers -o json</c>.</summary>
+    public async Task<IReadOnlyList<PeerStatus>> GetPeersAsync()
+    {
+        var output = (await CliAsync("peers", "-o", "json")).EnsureSuccess().StandardOutput;
+        return JsonSerializer.Deserialize<List<PeerStatus>>(output, _json) ?? [];
+    }
+
+    /// <summary><c>beacon routes --peer P --direction D -o json</c>.</summary>
+    public async Task<IReadOnlyList<RouteView>> GetRoutesAsync(string peer, RouteDirection direction)
+    {
+        var output = (await CliAsync("routes", "--peer", peer, "--direction", direction.ToString().ToLowerInvariant(), "-o", "json"))
+            .EnsureSuccess().StandardOutput;
+        return JsonSerializer.Deserialize<List<RouteView>>(output, _json) ?? [];
+    }
+
+    public Task<IReadOnlyList<PeerStatus>> WaitForPeerStateAsync(string peer, SessionState state, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(
+            $"Beacon peer {peer} to be {state}",
+            GetPeersAsync,
+            peers => peers.Any(p => p.Name == peer && p.State == state),
+            timeout);
+
+    public string ReadLog() => _process.ReadLog();
+
+    /// <summary>SIGTERM (graceful shutdown: the agent sends Cease), then SIGKILL after the grace period.</summary>
+    public Task StopAsync(TimeSpan? grace = null) => _process.StopAsync(grace);
+
+    /// <summary>SIGKILL: the agent dies without a NOTIFICATION, as in a crash.</summary>
+    public void Kill() => _process.Kill();
+
+    public async ValueTask DisposeAsync() => await _process.StopAsync(TimeSpan.FromSeconds(5));
+}
