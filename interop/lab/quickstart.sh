@@ -104,15 +104,13 @@ router bgp 64500
  timers bgp 3 9
  neighbor 198.51.100.2 remote-as 64512
  neighbor 198.51.100.2 timers connect 2
- neighbor 2001:db8:100::2 remote-as 64512
- neighbor 2001:db8:100::2 timers connect 2
  !
  address-family ipv4 unicast
   neighbor 198.51.100.2 activate
  exit-address-family
  !
  address-family ipv6 unicast
-  neighbor 2001:db8:100::2 activate
+  neighbor 198.51.100.2 activate
  exit-address-family
 exit
 !

@@ -423,7 +423,7 @@ internal static class AnnouncementPlanner
             var parsed = new List<IPNetwork>();
             for (var i = 0; i < cidrs.Count; i++)
             {
-                if (IPNetwork.TryParse(cidrs[i], out var network))
+                if (ObjectValidator.TryParseCidr(cidrs[i], out var network))
                 {
                     parsed.Add(network);
                 }

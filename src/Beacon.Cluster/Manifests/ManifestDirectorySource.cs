@@ -41,6 +41,23 @@ public sealed partial class ManifestDirectorySource : IClusterSource
         return source.Scan(force: true)!;
     }
 
+    /// <summary>Reads one manifest text (as if it were the only file) into a snapshot, errors included.</summary>
+    public static ClusterSnapshot LoadText(string yaml, string source = "(text)")
+    {
+        var file = ManifestFile.Parse(source, yaml);
+        var builder = new ClusterSnapshot.Builder();
+        var errors = file.Errors.Concat(file.Ignored).ToList();
+        foreach (var obj in file.Objects)
+        {
+            if (!builder.TryAdd(obj))
+            {
+                errors.Add(new(source, ClusterSnapshot.DisplayName(obj), null, "defined more than once; the first definition is used"));
+            }
+        }
+
+        return builder.Build(1, errors);
+    }
+
     public async IAsyncEnumerable<ClusterSnapshot> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });

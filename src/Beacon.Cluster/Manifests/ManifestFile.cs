@@ -70,11 +70,26 @@ internal sealed record ManifestFile(
 
             // Re-parse the document on its own with the client's typed loader, keeping its
             // original text so that positions can be mapped back to the file.
-            var text = new string(' ', (int)root.Start.Column - 1) + content[(int)root.Start.Index..(int)root.End.Index];
+            // The parser records no end position for mappings: a document runs to the next
+            // document's root; the separator in between only adds an empty document.
+            var end = index + 1 < stream.Documents.Count ? (int)stream.Documents[index + 1].RootNode.Start.Index : content.Length;
+            var start = (int)root.Start.Index;
+            foreach (var marker in (string[])["\n---", "\n..."])
+            {
+                // A line starting with a marker can only be a document boundary here: content
+                // of the root mapping is indented or starts with a key.
+                var at = content.IndexOf(marker, start, end - start, StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    end = Math.Min(end, at + 1);
+                }
+            }
+
+            var text = new string(' ', (int)root.Start.Column - 1) + content[start..end];
             IKubernetesObject<V1ObjectMeta> obj;
             try
             {
-                obj = (IKubernetesObject<V1ObjectMeta>)KubernetesYaml.LoadAllFromString(text, typeMap, strict: true).Single();
+                obj = (IKubernetesObject<V1ObjectMeta>)KubernetesYaml.LoadAllFromString(text, typeMap, strict: true)[0];
             }
             catch (YamlException e)
             {

@@ -390,7 +390,7 @@ public static class ObjectValidator
                 {
                     errors.Add(new(path, "either cidr or start/stop, not both"));
                 }
-                else if (!IPNetwork.TryParse(cidr, out _))
+                else if (!TryParseCidr(cidr, out _))
                 {
                     errors.Add(new($"{path}.cidr", $"'{cidr}' is not a CIDR (address bits past the prefix must be zero)"));
                 }
@@ -470,6 +470,36 @@ public static class ObjectValidator
         }
 
         address = parsed;
+        return true;
+    }
+
+    /// <summary>Parses <c>address/length</c>, rejecting addresses with bits set past the prefix.</summary>
+    public static bool TryParseCidr(string? text, out IPNetwork network)
+    {
+        network = default;
+        var slash = text?.IndexOf('/') ?? -1;
+        if (slash < 0
+            || !TryParseIp(text![..slash], out var address)
+            || !int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
+        {
+            return false;
+        }
+
+        var bytes = address.GetAddressBytes();
+        if (length > bytes.Length * 8)
+        {
+            return false;
+        }
+
+        for (var bit = length; bit < bytes.Length * 8; bit++)
+        {
+            if ((bytes[bit / 8] & (0x80 >> (bit % 8))) != 0)
+            {
+                return false;
+            }
+        }
+
+        network = new IPNetwork(address, length);
         return true;
     }
 
