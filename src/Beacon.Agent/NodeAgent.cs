@@ -74,7 +74,7 @@ internal sealed partial class NodeAgent : IAgentServices
 
         var configuration = new SpeakerConfiguration(
             plan.ListenPort ?? 0,
-            [.. plan.Peers.Select(p => new Bgp.Speaker.PeerPlan(p.Settings, p.Routes))]);
+            plan.Peers);
         await _speaker.ApplyAsync(configuration, cancellationToken);
         Log.Applied(_logger, snapshot.Version, configuration.Peers.Length, configuration.Peers.Sum(p => p.Routes.Length));
 

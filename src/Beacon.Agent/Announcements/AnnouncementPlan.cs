@@ -11,8 +11,6 @@ internal sealed record AnnouncementPlan(
     ImmutableArray<PeerPlan> Peers,
     ImmutableArray<PlanDiagnostic> Diagnostics);
 
-/// <summary>One session and the routes it should carry, sorted by prefix, one per prefix.</summary>
-internal sealed record PeerPlan(PeerSettings Settings, ImmutableArray<AdvertisedRoute> Routes);
 
 internal enum DiagnosticSeverity
 {

@@ -106,8 +106,10 @@ public sealed class BackToBackTests
         await pair.B.WaitForRoutesAsync("a", RouteDirection.Received, 1);
 
         await pair.B.ApplyAsync(SpeakerConfiguration.Empty);
-        var a = await pair.A.WaitForAsync(p => p.Single().State is SessionState.Active or SessionState.Connect or SessionState.Idle, "A notices");
-        Assert.Contains("6/3", a.Single().LastError ?? "", StringComparison.Ordinal);
+        await pair.A.WaitForAsync(p => p.Single().LastError?.Contains("NOTIFICATION 6/3", StringComparison.Ordinal) == true, "A hears the peer was deconfigured");
+
+        // A restarts at once, finds nobody listening and waits out its ConnectRetry timer.
+        await pair.A.WaitForAsync(p => p.Single() is { State: SessionState.Active, LastError: { } e } && e.Contains("connect", StringComparison.Ordinal), "A waits to retry");
 
         await pair.B.ApplyAsync(new SpeakerConfiguration(0, [new PeerPlan(pair.SettingsOfB(s => s with { Passive = true }), [])]));
         pair.Time.Advance(TimeSpan.FromSeconds(5));
