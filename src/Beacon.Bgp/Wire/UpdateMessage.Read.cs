@@ -190,7 +190,8 @@ public sealed partial class UpdateMessage
                         throw MalformedList($"attribute {type} appears twice");
                     }
 
-                    Report(type, UpdateErrorAction.None, UpdateErrorSubcode.MalformedAttributeList, "duplicate attribute discarded");
+                    // RFC 7606 §3.g: keep the first occurrence.
+                    Report(type, UpdateErrorAction.AttributeDiscard, UpdateErrorSubcode.MalformedAttributeList, "duplicate attribute discarded");
                     continue;
                 }
 
