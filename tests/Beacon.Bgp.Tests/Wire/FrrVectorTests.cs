@@ -189,4 +189,18 @@ public sealed class FrrVectorTests
         Assert.True(sequence.IsEmpty);
         Assert.Equal(FrrVectors.All.Select(v => Hex.Body(Hex.Bytes(v))), bodies);
     }
+
+    [Fact]
+    public void Segmented_bodies_decode_like_contiguous_ones()
+    {
+        var open = Hex.Body(Hex.Bytes(FrrVectors.Open));
+        var notification = Hex.Body(Hex.Bytes(FrrVectors.ShutdownNotification));
+        var refresh = Hex.Body(Hex.Bytes(FrrVectors.BeginningOfRouteRefresh));
+        var update = Hex.Body(Hex.Bytes(FrrVectors.UpdateIpv6));
+
+        Assert.Equal(OpenMessage.Read(open), OpenMessage.Read(Segments.Of(open, 1)));
+        Assert.Equal(NotificationMessage.Read(notification), NotificationMessage.Read(Segments.Of(notification, 2)));
+        Assert.Equal(RouteRefreshMessage.Read(refresh), RouteRefreshMessage.Read(Segments.Of(refresh, 1)));
+        Assert.Equal(UpdateMessage.Read(update, FourOctet).Attributes, UpdateMessage.Read(Segments.Of(update, 5), FourOctet).Attributes);
+    }
 }
