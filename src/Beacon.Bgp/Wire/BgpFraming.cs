@@ -119,6 +119,27 @@ public static class BgpFraming
     private static BgpProtocolException BadLength(ReadOnlySpan<byte> lengthField, int length) =>
         BgpProtocolException.WithData(ErrorCode.MessageHeader, HeaderErrorSubcode.BadMessageLength, lengthField, $"bad message length {length}");
 
+    /// <summary>Runs a span decoder over a body that may span several buffer segments.</summary>
+    internal static T ReadBody<T>(in ReadOnlySequence<byte> body, Func<ReadOnlySpan<byte>, T> read)
+    {
+        if (body.IsSingleSegment)
+        {
+            return read(body.FirstSpan);
+        }
+
+        var length = (int)body.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            body.CopyTo(rented);
+            return read(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
     internal static void WriteHeader(Span<byte> destination, int length, MessageType type)
     {
         destination[..MarkerSize].Fill(0xFF);

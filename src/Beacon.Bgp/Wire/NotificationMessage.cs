@@ -16,6 +16,9 @@ public readonly record struct NotificationMessage(ErrorCode Code, byte Subcode, 
 
     public override int GetHashCode() => HashCode.Combine(Code, Subcode, Data.Length);
 
+    /// <summary>Reads a body that may span several buffer segments.</summary>
+    public static NotificationMessage Read(in ReadOnlySequence<byte> body) => BgpFraming.ReadBody(body, Read);
+
     /// <summary>Parses a NOTIFICATION body; the data field is copied so it outlives the receive buffer.</summary>
     public static NotificationMessage Read(ReadOnlySpan<byte> body)
     {

@@ -56,6 +56,9 @@ public sealed record OpenMessage(byte Version, ushort MyAutonomousSystem, ushort
         return null;
     }
 
+    /// <summary>Reads a body that may span several buffer segments.</summary>
+    public static OpenMessage Read(in ReadOnlySequence<byte> body) => BgpFraming.ReadBody(body, Read);
+
     /// <summary>Parses an OPEN body (after the header) and applies the checks of RFC 4271 §6.2 that need no configuration.</summary>
     public static OpenMessage Read(ReadOnlySpan<byte> body)
     {

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Beacon.Bgp.Wire;
 
@@ -47,6 +46,4 @@ internal static class Prefixes
         address[..octets].CopyTo(destination[1..]);
         return 1 + octets;
     }
-
-    public static bool IsIpv6(IPNetwork prefix) => prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
 }

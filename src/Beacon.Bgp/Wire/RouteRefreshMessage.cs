@@ -26,6 +26,9 @@ public readonly record struct RouteRefreshMessage(ushort Afi, byte Subtype, byte
     /// <summary>False when the subtype is not one RFC 7313 defines; such messages MUST be ignored (RFC 7313 §5).</summary>
     public bool IsKnownSubtype => Subtype <= EndOfRouteRefresh;
 
+    /// <summary>Reads a body that may span several buffer segments.</summary>
+    public static RouteRefreshMessage Read(in ReadOnlySequence<byte> body) => BgpFraming.ReadBody(body, Read);
+
     public static RouteRefreshMessage Read(ReadOnlySpan<byte> body)
     {
         // RFC 7313 §5: a BoRR/EoRR whose body is not 4 octets is an error carrying the whole

@@ -14,22 +14,8 @@ public sealed partial class UpdateMessage
     /// <summary>Reads an UPDATE body that may span several buffer segments.</summary>
     public static UpdateMessage Read(in ReadOnlySequence<byte> body, in UpdateDecodeOptions options)
     {
-        if (body.IsSingleSegment)
-        {
-            return Read(body.FirstSpan, options);
-        }
-
-        var length = (int)body.Length;
-        var rented = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            body.CopyTo(rented);
-            return Read(rented.AsSpan(0, length), options);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        var copy = options;
+        return BgpFraming.ReadBody(body, span => Read(span, copy));
     }
 
     /// <summary>
@@ -190,7 +176,8 @@ public sealed partial class UpdateMessage
                         throw MalformedList($"attribute {type} appears twice");
                     }
 
-                    Report(type, UpdateErrorAction.None, UpdateErrorSubcode.MalformedAttributeList, "duplicate attribute discarded");
+                    // RFC 7606 §3.g: keep the first occurrence.
+                    Report(type, UpdateErrorAction.AttributeDiscard, UpdateErrorSubcode.MalformedAttributeList, "duplicate attribute discarded");
                     continue;
                 }
 

@@ -47,4 +47,8 @@ public sealed partial class UpdateMessage
 
     /// <summary>What was discarded or withdrawn and why; also reports unsupported AFI/SAFI.</summary>
     public ImmutableArray<UpdateDiagnostic> Diagnostics { get; }
+
+    public override string ToString() => IsEndOfRib
+        ? $"UPDATE End-of-RIB {EndOfRibFamily}"
+        : $"UPDATE announced {Announced.Length}, withdrawn {Withdrawn.Length}, action {Action}, {Diagnostics.Length} diagnostics";
 }

@@ -2,7 +2,10 @@ namespace Beacon.Bgp.Wire;
 
 /// <summary>What the session negotiated that changes how an UPDATE is read.</summary>
 /// <param name="FourOctetAs">Both sides advertised the 4-octet AS capability (RFC 6793).</param>
-/// <param name="InternalPeer">The peer is internal, so LOCAL_PREF is mandatory (RFC 4271 §5.1.5, RFC 7606 §3.d).</param>
+/// <param name="InternalPeer">
+/// The peer is internal, so LOCAL_PREF is mandatory (RFC 4271 §5.1.5, RFC 7606 §3.d). LOCAL_PREF
+/// from an external peer is still decoded; ignoring it (RFC 4271 §5.1.5) is the RIB's choice.
+/// </param>
 public readonly record struct UpdateDecodeOptions(bool FourOctetAs, bool InternalPeer = false);
 
 /// <summary>What the session negotiated that changes how UPDATEs are written.</summary>
