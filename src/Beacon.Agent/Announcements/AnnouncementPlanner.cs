@@ -174,7 +174,7 @@ internal static class AnnouncementPlanner
             LocalAddress = spec.Transport?.LocalAddress is { } local ? IPAddress.Parse(local) : null,
             Passive = spec.Transport?.Passive ?? false,
             HoldTime = TimeSpan.FromSeconds(spec.Timers?.HoldTimeSeconds ?? PeerDefaults.HoldTimeSeconds),
-            KeepaliveTime = TimeSpan.FromSeconds(spec.Timers?.KeepaliveTimeSeconds ?? PeerDefaults.KeepaliveTimeSeconds),
+            KeepaliveTime = TimeSpan.FromSeconds(spec.Timers?.KeepaliveTimeSeconds ?? PeerDefaults.KeepaliveFor(spec.Timers?.HoldTimeSeconds ?? PeerDefaults.HoldTimeSeconds)),
             ConnectRetryTime = TimeSpan.FromSeconds(spec.Timers?.ConnectRetryTimeSeconds ?? PeerDefaults.ConnectRetryTimeSeconds),
             EbgpMultihop = spec.EbgpMultihop ?? PeerDefaults.EbgpMultihop,
             Families = [.. families.Select(x => x.Afi == "ipv4" ? RouteFamily.Ipv4Unicast : RouteFamily.Ipv6Unicast)],

@@ -163,7 +163,7 @@ public static class ObjectValidator
                 errors.Add(new("spec.timers.holdTimeSeconds", $"{hold} must be 0 or 3..65535"));
             }
 
-            var keepalive = timers.KeepaliveTimeSeconds ?? PeerDefaults.KeepaliveTimeSeconds;
+            var keepalive = timers.KeepaliveTimeSeconds ?? PeerDefaults.KeepaliveFor(hold);
             var keepaliveText = timers.KeepaliveTimeSeconds is null ? $"{keepalive} (the default)" : $"{keepalive}";
             if (hold == 0)
             {

@@ -76,7 +76,6 @@ public sealed class ObjectValidatorTests
         { PeerConfig + "  timers:\n    holdTimeSeconds: 2\n    keepaliveTimeSeconds: 1\n", "spec.timers.holdTimeSeconds", "2 must be 0 or 3..65535" },
         { PeerConfig + "  timers:\n    holdTimeSeconds: 70000\n", "spec.timers.holdTimeSeconds", "70000 must be 0 or 3..65535" },
         { PeerConfig + "  timers:\n    holdTimeSeconds: 9\n    keepaliveTimeSeconds: 9\n", "spec.timers.keepaliveTimeSeconds", "9 must be at least 1 and less than holdTimeSeconds (9)" },
-        { PeerConfig + "  timers:\n    holdTimeSeconds: 9\n", "spec.timers.keepaliveTimeSeconds", "30 (the default) must be at least 1 and less than holdTimeSeconds (9)" },
         { PeerConfig + "  timers:\n    holdTimeSeconds: 0\n    keepaliveTimeSeconds: 3\n", "spec.timers.keepaliveTimeSeconds", "must be 0 or absent when holdTimeSeconds is 0 (no keepalives are sent)" },
         { PeerConfig + "  timers:\n    connectRetryTimeSeconds: 0\n", "spec.timers.connectRetryTimeSeconds", "0 must be 1..65535" },
         { PeerConfig + "  authSecretRef:\n    namespace: kube-system\n", "spec.authSecretRef.name", "required" },
@@ -143,6 +142,7 @@ public sealed class ObjectValidatorTests
     [Theory]
     [InlineData(ClusterConfig + "  localASN: 4294967295\n  localPort: 0\n  routerID: 198.51.100.2\n  peers:\n    - name: r\n      peerAddress: 2001:db8:100::1\n      peerASN: 0\n")]
     [InlineData(PeerConfig + "  timers:\n    holdTimeSeconds: 0\n")]
+    [InlineData(PeerConfig + "  timers:\n    holdTimeSeconds: 3\n")]
     [InlineData(PeerConfig + "  timers:\n    holdTimeSeconds: 3\n    keepaliveTimeSeconds: 1\n    connectRetryTimeSeconds: 1\n  transport:\n    peerPort: 1179\n    localAddress: 2001:db8:100::2\n    passive: true\n  ebgpMultihop: 255\n  ttlSecurity: false\n  authSecretRef:\n    name: s\n    namespace: n\n  gracefulRestart:\n    enabled: true\n    restartTimeSeconds: 4095\n  bfdProfileRef: fast\n  maxPrefixes: 1\n  families:\n    - afi: ipv6\n      safi: unicast\n      advertisements: {}\n")]
     [InlineData(Advertisement + "        aggregationLengthIPv4: 0\n        aggregationLengthIPv6: 128\n      attributes:\n        communities:\n          standard: ['0:0', '65535:65535', no-export, no-advertise, no-export-subconfed, no-peer, blackhole]\n          large: ['4294967295:0:4294967295']\n          wellKnown: [blackhole]\n        localPreference: 4294967295\n        med: 0\n        asPathPrepend:\n          count: 255\n    - type: PodCIDR\n      selector:\n        matchLabels:\n          a: b\n")]
     [InlineData(Pool + "    - cidr: 2001:db8:203::/64\n    - start: 203.0.113.1\n      stop: 203.0.113.1\n")]
