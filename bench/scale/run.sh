@@ -105,6 +105,7 @@ CONF
         -i "$work/frr/bgpd.pid" --vty_socket "$work/frr" -A 127.0.0.1 -P 0 --log stdout \
         >"$work/frr.log" 2>&1 &
     frr_pid=$!
+    disown "$frr_pid" # stopped by PID below; no job-control chatter when it needs SIGKILL
     pids+=("$frr_pid")
     for _ in $(seq 1 100); do
         vtysh_ -c 'show bgp summary json' >/dev/null 2>&1 && return 0
