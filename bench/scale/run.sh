@@ -105,6 +105,7 @@ CONF
         -i "$work/frr/bgpd.pid" --vty_socket "$work/frr" -A 127.0.0.1 -P 0 --log stdout \
         >"$work/frr.log" 2>&1 &
     frr_pid=$!
+    disown "$frr_pid" # stopped by PID below; no job-control chatter when it needs SIGKILL
     pids+=("$frr_pid")
     for _ in $(seq 1 100); do
         vtysh_ -c 'show bgp summary json' >/dev/null 2>&1 && return 0
@@ -143,8 +144,8 @@ start_bird() {
 # BEACON SPEAKER (for the lead): fills a manifest directory with the objects that make
 # node1 announce N /32s (one LoadBalancer Service whose status.loadBalancer.ingress
 # lists N IPs) and starts the agent on it. Written against the DESIGN.md interfaces;
-# adjust here if the agent's manifest shapes differ. The run fails loudly (see
-# wait_established) if the agent exits.
+# adjust here if the agent's manifest shapes differ. If the agent exits, its log is
+# printed and the row says "not measured".
 # ===================================================================================
 start_beacon() {
     local n=$1 dir="$work/beacon-manifests"
@@ -219,7 +220,7 @@ YAML
 wait_established() {
     local speaker_pid=$1 deadline=$((SECONDS + timeout_s)) state
     while ((SECONDS < deadline)); do
-        kill -0 "$speaker_pid" 2>/dev/null || { echo "speaker exited: $(tail -n 20 "$work"/*.log)" >&2; exit 1; }
+        kill -0 "$speaker_pid" 2>/dev/null || { echo "speaker exited; last log lines:" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
         state=$(vtysh_ -c 'show bgp ipv4 unicast summary json' | jq -r '.peers["198.51.100.2"].state // ""')
         [[ $state == Established ]] && { now; return 0; }
         sleep 0.05
@@ -247,8 +248,12 @@ for n in "${counts[@]}"; do
         start_frr
         speaker_pid=$("start_$speaker" "$n")
         pids+=("$speaker_pid")
-        t_established=$(wait_established "$speaker_pid")
-        t_all=$(wait_prefixes "$n")
+        if ! t_established=$(wait_established "$speaker_pid") || ! t_all=$(wait_prefixes "$n"); then
+            printf '%-8s %9d %22s\n' "$speaker" "$n" "not measured (see above)"
+            stop_pid "$speaker_pid"
+            stop_pid "$frr_pid"
+            continue
+        fi
         elapsed=$(awk -v a="$t_established" -v b="$t_all" 'BEGIN { printf "%.2f", b - a }')
         seconds_for[$speaker.$n]=$elapsed
         rss_for[$speaker.$n]=$(peak_rss_mib "$speaker_pid")

@@ -129,9 +129,8 @@ public sealed class FrrGoBgpTests
 
     private static async Task<FrrRouter> StartFrrAsync(NetworkLab lab, IReadOnlyList<string>? networks = null, int maximumPaths = 1)
     {
-        var config = new FrrConfig(RouterAs, lab.Router.IPv4)
+        var config = FrrConfig.ForLab(lab, RouterAs) with
         {
-            Neighbors = [.. lab.Nodes.SelectMany(n => new[] { new FrrNeighborConfig(n.IPv4, "external"), new FrrNeighborConfig(n.IPv6, "external") })],
             Networks = networks ?? [],
             MaximumPaths = maximumPaths,
         };

@@ -32,6 +32,16 @@ public sealed record FrrConfig(uint Asn, IPAddress RouterId)
 {
     public IReadOnlyList<FrrNeighborConfig> Neighbors { get; init; } = [];
 
+    /// <summary>
+    /// The router of <paramref name="lab"/> as AS <paramref name="asn"/>, with an IPv4 and an
+    /// IPv6 neighbor (each activated for its own family) for every node of the lab.
+    /// </summary>
+    public static FrrConfig ForLab(NetworkLab lab, uint asn, string remoteAs = "external") =>
+        new(asn, lab.Router.IPv4)
+        {
+            Neighbors = [.. lab.Nodes.SelectMany(n => new[] { new FrrNeighborConfig(n.IPv4, remoteAs), new FrrNeighborConfig(n.IPv6, remoteAs) })],
+        };
+
     public int KeepaliveSeconds { get; init; } = 3;
 
     public int HoldTimeSeconds { get; init; } = 9;

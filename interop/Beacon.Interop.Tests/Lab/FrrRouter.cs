@@ -117,7 +117,7 @@ public sealed class FrrRouter : IAsyncDisposable
             $"FRR neighbor {peer} to be {state}",
             async () => await GetNeighborAsync(peer) ?? throw new LabException($"FRR has no neighbor {peer}"),
             n => n.State == state,
-            timeout)!;
+            timeout);
 
     public Task<FrrNeighbor> WaitForEstablishedAsync(IPAddress peer, TimeSpan? timeout = null) =>
         WaitForStateAsync(peer, "Established", timeout);
