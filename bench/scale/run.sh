@@ -142,8 +142,8 @@ start_bird() {
 
 # ===================================================================================
 # BEACON SPEAKER (for the lead): fills a manifest directory with the objects that make
-# node1 announce N /32s (one LoadBalancer Service whose status.loadBalancer.ingress
-# lists N IPs) and starts the agent on it. Written against the DESIGN.md interfaces;
+# node1 announce N /32s (LoadBalancer Services with 100 status.loadBalancer.ingress
+# IPs each) and starts the agent on it. Written against the DESIGN.md interfaces;
 # adjust here if the agent's manifest shapes differ. If the agent exits, its log is
 # printed and the row says "not measured".
 # ===================================================================================
@@ -203,12 +203,21 @@ status:
     - type: InternalIP
       address: 198.51.100.2
 YAML
-    {
-        printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: bench\n  namespace: default\n'
-        printf 'spec:\n  type: LoadBalancer\n  externalTrafficPolicy: Cluster\n  ports:\n    - port: 80\n'
-        printf 'status:\n  loadBalancer:\n    ingress:\n'
-        awk -v n="$n" "$route_awk"' BEGIN { for (i = 0; i < n; i++) print "      - ip: " ip(i) }'
-    } >"$dir/service.yaml"
+    # N addresses as LoadBalancer Services of 100 ingress IPs each, 100 Services per file:
+    # a shape the YAML loader reads quickly (a single 100k-entry list would exceed its
+    # per-document event limit, and no real Service looks like that anyway).
+    awk -v n="$n" -v dir="$dir" "$route_awk"'
+        BEGIN {
+            for (i = 0; i < n; i++) {
+                if (i % 100 == 0) {
+                    svc = int(i / 100); file = dir "/services-" int(svc / 100) ".yaml"
+                    printf "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: bench-%d\n  namespace: default\n", svc > file
+                    printf "spec:\n  type: LoadBalancer\n  externalTrafficPolicy: Cluster\n  ports:\n    - port: 80\n" > file
+                    printf "status:\n  loadBalancer:\n    ingress:\n" > file
+                }
+                print "      - ip: " ip(i) > file
+            }
+        }'
     ip netns exec "$node_ns" dotnet "$agent_dll" run --manifests "$dir" --node node1 \
         --status-listen 127.0.0.1:9179 >"$work/beacon.log" 2>&1 &
     echo $!
