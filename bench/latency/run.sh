@@ -145,6 +145,7 @@ YAML
 
 # Writes the Service with the given ingress IPs and renames it into place (one change).
 write_service() {
+    local ip
     {
         printf 'apiVersion: v1\nkind: Service\nmetadata:\n  name: lat\n  namespace: default\n'
         printf 'spec:\n  type: LoadBalancer\n  ports:\n    - port: 80\n'
