@@ -22,6 +22,8 @@ internal sealed class MetricsExporter : IDisposable
         _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             Registry = _registry,
+            // Without its own factory the adapter creates the series in the process-wide default registry.
+            MetricFactory = Prometheus.Metrics.WithCustomRegistry(_registry),
             InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter.Scope, meterFactory),
         });
     }
