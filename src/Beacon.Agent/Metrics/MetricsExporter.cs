@@ -8,7 +8,7 @@ namespace Beacon.Agent.Metrics;
 /// to a Prometheus registry of its own, so two agents in one process (tests) do not mix.
 /// prometheus-net names each series <c>{meter}_{instrument}</c>.
 /// </summary>
-internal sealed class MetricsExporter : IDisposable
+public sealed class MetricsExporter : IDisposable
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using Beacon.Agent.Metrics;
 using Beacon.Agent.Status;
 using Beacon.Bgp.Speaker;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,10 +12,12 @@ namespace Beacon.Agent.Tests.Status;
 internal sealed class StatusServerFixture : IAsyncDisposable
 {
     private readonly ServiceProvider _meterServices;
+    private readonly MetricsExporter _exporter;
 
-    private StatusServerFixture(ServiceProvider meterServices, StatusServer server, FakeSpeakerStatus speaker, ReadinessTracker readiness, BgpMetrics metrics)
+    private StatusServerFixture(ServiceProvider meterServices, MetricsExporter exporter, StatusServer server, FakeSpeakerStatus speaker, ReadinessTracker readiness, BgpMetrics metrics)
     {
         _meterServices = meterServices;
+        _exporter = exporter;
         Server = server;
         Speaker = speaker;
         Readiness = readiness;
@@ -35,6 +38,7 @@ internal sealed class StatusServerFixture : IAsyncDisposable
         var meterFactory = meterServices.GetRequiredService<IMeterFactory>();
         var metrics = new BgpMetrics(meterFactory);
         metrics.ObserveStatus(speaker);
+        var exporter = new MetricsExporter(meterFactory);
         var readiness = new ReadinessTracker();
         var server = await StatusServer.StartAsync(
             new StatusServerOptions
@@ -43,17 +47,18 @@ internal sealed class StatusServerFixture : IAsyncDisposable
                 Speaker = speaker,
                 ObjectStatus = objectStatus ?? NoObjectStatus.Instance,
                 Readiness = readiness,
-                MeterFactory = meterFactory,
+                Metrics = exporter,
                 LoggerFactory = NullLoggerFactory.Instance,
             },
             CancellationToken.None);
-        return new StatusServerFixture(meterServices, server, speaker, readiness, metrics);
+        return new StatusServerFixture(meterServices, exporter, server, speaker, readiness, metrics);
     }
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await Server.DisposeAsync();
+        _exporter.Dispose();
         await _meterServices.DisposeAsync();
     }
 }

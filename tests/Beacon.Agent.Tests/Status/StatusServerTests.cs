@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Beacon.Agent.Metrics;
 using Beacon.Agent.Status;
 using Beacon.Bgp.Speaker;
 using Microsoft.Extensions.DependencyInjection;
@@ -263,6 +264,7 @@ public sealed class StatusServerTests
         taken.Start();
         var endpoint = (IPEndPoint)taken.LocalEndpoint;
         await using var meterServices = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var exporter = new MetricsExporter(meterServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
 
         await Assert.ThrowsAnyAsync<IOException>(() => StatusServer.StartAsync(
             new StatusServerOptions
@@ -270,7 +272,7 @@ public sealed class StatusServerTests
                 Listen = endpoint,
                 Speaker = new FakeSpeakerStatus(),
                 Readiness = new ReadinessTracker(),
-                MeterFactory = meterServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+                Metrics = exporter,
                 LoggerFactory = NullLoggerFactory.Instance,
             },
             CancellationToken.None));
