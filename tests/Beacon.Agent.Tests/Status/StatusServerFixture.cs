@@ -31,7 +31,8 @@ internal sealed class StatusServerFixture : IAsyncDisposable
     public BgpMetrics Metrics { get; }
     public HttpClient Http { get; }
 
-    public static async Task<StatusServerFixture> StartAsync(FakeSpeakerStatus? speaker = null, IObjectStatusSource? objectStatus = null)
+    public static async Task<StatusServerFixture> StartAsync(
+        FakeSpeakerStatus? speaker = null, IObjectStatusSource? objectStatus = null, IPAddress? address = null)
     {
         speaker ??= FakeSpeakerStatus.WithTwoPeers();
         var meterServices = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -43,7 +44,7 @@ internal sealed class StatusServerFixture : IAsyncDisposable
         var server = await StatusServer.StartAsync(
             new StatusServerOptions
             {
-                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                Listen = new IPEndPoint(address ?? IPAddress.Loopback, 0),
                 Speaker = speaker,
                 ObjectStatus = objectStatus ?? NoObjectStatus.Instance,
                 Readiness = readiness,

@@ -22,6 +22,15 @@ public sealed class StatusServerTests
     }
 
     [Fact]
+    public async Task Binds_an_ipv6_address()
+    {
+        await using var fixture = await StatusServerFixture.StartAsync(address: IPAddress.IPv6Loopback);
+
+        Assert.Equal("[::1]", fixture.Server.Address.Host);
+        Assert.Equal("ok\n", await fixture.Http.GetStringAsync("healthz"));
+    }
+
+    [Fact]
     public async Task Peers_are_served_with_the_design_field_names_and_state_strings()
     {
         await using var fixture = await StatusServerFixture.StartAsync();
