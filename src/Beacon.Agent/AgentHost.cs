@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Beacon.Agent.Metrics;
 using Beacon.Agent.Status;
 using Microsoft.Extensions.Diagnostics.Metrics;
 
@@ -40,8 +41,20 @@ public sealed class AgentHost
 
         using var meterServices = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meterFactory = meterServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var metrics = new MetricsExporter(meterFactory);
         var readiness = new ReadinessTracker();
-        await using var services = _compose(new AgentContext(options, _loggerFactory, meterFactory, _timeProvider, readiness));
+        IAgentServices composed;
+        try
+        {
+            composed = _compose(new AgentContext(options, _loggerFactory, meterFactory, _timeProvider, readiness));
+        }
+        catch (Exception e)
+        {
+            AgentLog.ServicesFailed(_logger, e);
+            return 1;
+        }
+
+        await using var services = composed;
 
         StatusServer server;
         try
@@ -53,7 +66,7 @@ public sealed class AgentHost
                     Speaker = services.Speaker,
                     ObjectStatus = services.ObjectStatus,
                     Readiness = readiness,
-                    MeterFactory = meterFactory,
+                    Metrics = metrics,
                     LoggerFactory = _loggerFactory,
                 },
                 cancellationToken);

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using Beacon.Agent.Metrics;
 using Beacon.Bgp.Speaker;
@@ -15,8 +14,8 @@ public sealed record StatusServerOptions
     public IObjectStatusSource ObjectStatus { get; init; } = NoObjectStatus.Instance;
     public required IReadiness Readiness { get; init; }
 
-    /// <summary>Factory whose meters are exported at /metrics.</summary>
-    public required IMeterFactory MeterFactory { get; init; }
+    /// <summary>What /metrics serves; created before the components so no early measurement is lost.</summary>
+    public required MetricsExporter Metrics { get; init; }
 
     public required ILoggerFactory LoggerFactory { get; init; }
 }
@@ -28,12 +27,10 @@ public sealed record StatusServerOptions
 public sealed class StatusServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly MetricsExporter _metrics;
 
-    private StatusServer(WebApplication app, MetricsExporter metrics, Uri address)
+    private StatusServer(WebApplication app, Uri address)
     {
         _app = app;
-        _metrics = metrics;
         Address = address;
     }
 
@@ -50,9 +47,8 @@ public sealed class StatusServer : IAsyncDisposable
         // The listen address comes from --status-listen only, never from ASPNETCORE_URLS.
         builder.WebHost.UseSetting(WebHostDefaults.PreferHostingUrlsKey, "false");
 
-        var metrics = new MetricsExporter(options.MeterFactory);
         var app = builder.Build();
-        MapEndpoints(app, options, metrics);
+        MapEndpoints(app, options);
 
         try
         {
@@ -61,23 +57,18 @@ public sealed class StatusServer : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
-            metrics.Dispose();
             throw;
         }
 
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new StatusServer(app, metrics, new Uri(bound + "/"));
+        return new StatusServer(app, new Uri(bound + "/"));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        _metrics.Dispose();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 
-    private static void MapEndpoints(WebApplication app, StatusServerOptions options, MetricsExporter metrics)
+    private static void MapEndpoints(WebApplication app, StatusServerOptions options)
     {
         var json = StatusJsonContext.WireOptions;
 
@@ -109,7 +100,7 @@ public sealed class StatusServer : IAsyncDisposable
         app.MapGet("/metrics", async (HttpContext context) =>
         {
             context.Response.ContentType = MetricsExporter.ContentType;
-            await metrics.WriteAsync(context.Response.Body, context.RequestAborted);
+            await options.Metrics.WriteAsync(context.Response.Body, context.RequestAborted);
         });
 
         app.MapGet("/healthz", () => Results.Text("ok\n"));
