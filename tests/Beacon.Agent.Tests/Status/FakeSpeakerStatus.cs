@@ -13,10 +13,10 @@ internal sealed class FakeSpeakerStatus : ISpeakerStatus
 
     public IReadOnlyList<PeerStatus> GetPeers() => Peers.ToArray();
 
-    public IReadOnlyList<RouteView>? GetRoutes(string peerName, RouteDirection direction) =>
-        Peers.Any(p => p.Name == peerName)
+    public Task<IReadOnlyList<RouteView>?> GetRoutesAsync(string peerName, RouteDirection direction, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<RouteView>?>(Peers.Any(p => p.Name == peerName)
             ? Routes.TryGetValue((peerName, direction), out var routes) ? routes.ToArray() : []
-            : null;
+            : null);
 
     /// <summary>Two peers: one Established with routes both ways, one still Active with an error.</summary>
     public static FakeSpeakerStatus WithTwoPeers()
