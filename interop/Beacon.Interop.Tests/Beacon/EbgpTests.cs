@@ -102,7 +102,7 @@ public sealed class EbgpTests
         Assert.Equal([NodeAs, NodeAs, NodeAs], AsNumbers(edgeView));
         Assert.Equal(node.IPv4, NextHop(edgeView));
         Assert.Equal(50u, edgeView.Med);
-        Assert.Equal(["64512:100", "64512:200"], edgeView.Communities);
+        Assert.Equal(["64512:100", "64512:200"], edgeView.Communities.ToArray());
         Assert.Equal(node.IPv6, NextHop(Assert.Single(advertised, r => r.Prefix == "2001:db8:203::10/128")));
     }
 

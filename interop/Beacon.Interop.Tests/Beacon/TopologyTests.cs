@@ -17,7 +17,17 @@ public sealed class TopologyTests
             Manifests.PeerConfig(),
             Manifests.PodCidrAdvertisement());
         lab.Manifests.Write("node.yaml", Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26", "2001:db8:1::/64"));
-        await lab.StartFrrAsync(networks: ["203.0.113.128/25", "198.51.100.0/24", "2001:db8:203:80::/64"]);
+        var frr = await lab.StartFrrAsync(networks: ["203.0.113.128/25", "198.51.100.0/24", "2001:db8:203:80::/64"]);
+
+        // bgpd runs without zebra, so it knows no interface address to put in an IPv6 next
+        // hop on an IPv4 session and sends ::ffff:198.51.100.1; set its global one instead.
+        await frr.ConfigureAsync(
+            "route-map nh6 permit 10",
+            $"set ipv6 next-hop global {lab.Lab.Router.IPv6}",
+            "exit",
+            $"router bgp {RouterAs}",
+            "address-family ipv6 unicast",
+            $"neighbor {lab.Node(0).IPv4} route-map nh6 out");
         var beacon = lab.StartBeacon();
         await lab.WaitForEstablishedAsync();
 
@@ -38,6 +48,7 @@ public sealed class TopologyTests
 
         var v6 = Assert.Single(received, r => r.Prefix == "2001:db8:203:80::/64");
         Assert.Equal("ipv6", v6.Afi);
+        Assert.Equal(lab.Lab.Router.IPv6, NextHop(v6));
         Assert.Equal([RouterAs], AsNumbers(v6));
 
         // What Beacon received is not passed on: FRR holds only Beacon's own PodCIDRs.
