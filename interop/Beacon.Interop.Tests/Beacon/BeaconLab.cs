@@ -78,29 +78,35 @@ public sealed class BeaconLab : IAsyncDisposable
     public static string NodeName(int index) => $"node{index + 1}";
 
     /// <summary>Waits for FRR to see node <paramref name="index"/> Established, and Beacon to see the router Established.</summary>
-    public async Task WaitForEstablishedAsync(int index = 0)
-    {
-        await Frr.WaitForEstablishedAsync(Node(index).IPv4);
-        await Beacons[index].WaitForPeerStateAsync(PeerName, SessionState.Established);
-    }
+    public Task WaitForEstablishedAsync(int index = 0) =>
+        WithLogAsync(index, async () =>
+        {
+            await Frr.WaitForEstablishedAsync(Node(index).IPv4);
+            return await Beacons[index].WaitForPeerStateAsync(PeerName, SessionState.Established);
+        });
 
     /// <summary>Waits until FRR holds exactly <paramref name="prefixes"/> of the family from node <paramref name="index"/>.</summary>
     public Task<FrrRoutingTable> WaitForFrrPrefixesAsync(AddressFamily family, IEnumerable<string> prefixes, int index = 0)
     {
         var expected = prefixes.Order(StringComparer.Ordinal).ToList();
         var peer = Node(index).IPv4;
-        return Frr.WaitForRoutesAsync(
+        return WaitForFrrAsync(
             family,
             t => t.PrefixesFrom(peer).Order(StringComparer.Ordinal).SequenceEqual(expected),
-            $"FRR to hold exactly [{string.Join(", ", expected)}] ({family}) from {peer}; Beacon log: {LogTail(index)}");
+            $"FRR to hold exactly [{string.Join(", ", expected)}] ({family}) from {peer}",
+            index);
     }
+
+    /// <summary>Polls FRR's table; on timeout the message carries the tail of node <paramref name="index"/>'s Beacon log.</summary>
+    public Task<FrrRoutingTable> WaitForFrrAsync(AddressFamily family, Func<FrrRoutingTable, bool> condition, string description, int index = 0) =>
+        WithLogAsync(index, () => Frr.WaitForRoutesAsync(family, condition, description));
 
     public Task<IReadOnlyList<RouteView>> WaitForBeaconRoutesAsync(
         RouteDirection direction,
         Func<IReadOnlyList<RouteView>, bool> condition,
         string description,
         int index = 0) =>
-        Eventually.UntilAsync(description, () => Beacons[index].GetRoutesAsync(PeerName, direction), condition);
+        WithLogAsync(index, () => Eventually.UntilAsync(description, () => Beacons[index].GetRoutesAsync(PeerName, direction), condition));
 
     /// <summary>The last lines of node <paramref name="index"/>'s Beacon log, for failure messages.</summary>
     public string LogTail(int index = 0, int lines = 30)
@@ -112,6 +118,18 @@ public sealed class BeaconLab : IAsyncDisposable
 
         var all = _beacons[index].ReadLog().Split('\n');
         return string.Join('\n', all.TakeLast(lines));
+    }
+
+    private async Task<T> WithLogAsync<T>(int index, Func<Task<T>> wait)
+    {
+        try
+        {
+            return await wait();
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}{Environment.NewLine}Beacon log ({Lab.WorkDirectory}):{Environment.NewLine}{LogTail(index)}", e);
+        }
     }
 
     /// <summary>AS numbers of a route view's AS_PATH (the status JSON has them as numbers).</summary>

@@ -69,14 +69,14 @@ public sealed class ResilienceTests
 
         // Fixed: the new advertisement's community reaches FRR.
         WriteBase(lab, "64512:101");
-        table = await lab.Frr.WaitForRoutesAsync(
+        table = await lab.WaitForFrrAsync(
             AddressFamily.InterNetwork,
             t => t.Paths("203.0.113.14/32").Any(p => p.Communities.SequenceEqual(["64512:101"])),
-            $"FRR to see the fixed advertisement's community; Beacon log: {lab.LogTail()}");
+            "FRR to see the fixed advertisement's community");
         Assert.Equal(
             ["192.0.2.0/26", "203.0.113.10/32", "203.0.113.13/32", "203.0.113.14/32"],
             table.PrefixesFrom(lab.Node(0).IPv4).Order(StringComparer.Ordinal));
-        await lab.Frr.WaitForRoutesAsync(
+        await lab.WaitForFrrAsync(
             AddressFamily.InterNetwork,
             t => new[] { "203.0.113.10/32", "203.0.113.13/32" }.All(p => t.Paths(p).Any(x => x.Communities.SequenceEqual(["64512:101"]))),
             "FRR to see the fixed community on every Service");

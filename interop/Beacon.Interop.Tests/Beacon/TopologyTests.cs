@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Beacon.Bgp.Speaker;
 using static Beacon.Interop.Tests.Beacon.BeaconLab;
@@ -83,7 +82,7 @@ public sealed class TopologyTests
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["192.0.2.64/26", "203.0.113.10/32"], index: 1);
         var v6 = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetworkV6, ["2001:db8:1::/64"], index: 0);
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetworkV6, ["2001:db8:1:1::/64"], index: 1);
-        var table = await frr.WaitForRoutesAsync(
+        var table = await lab.WaitForFrrAsync(
             AddressFamily.InterNetwork,
             t => t.Paths("203.0.113.10/32").Count(p => p.Multipath) == 2,
             "FRR to hold both paths to 203.0.113.10/32 as multipath");
@@ -101,6 +100,8 @@ public sealed class TopologyTests
         Assert.Equal(lab.Node(0).IPv4, api.NextHop);
         Assert.Equal(lab.Node(1).IPv4, Assert.Single(table.Paths("192.0.2.64/26")).NextHop);
         Assert.Equal(lab.Node(0).IPv6, Assert.Single(v6.Paths("2001:db8:1::/64")).NextHop);
-        Assert.Equal(IPAddress.Parse("198.51.100.3"), (await lab.Frr.GetNeighborAsync(lab.Node(1).IPv4))!.RemoteRouterId is { } id ? IPAddress.Parse(id) : null);
+        var second = await frr.GetNeighborAsync(lab.Node(1).IPv4);
+        Assert.NotNull(second);
+        Assert.Equal("198.51.100.3", second.RemoteRouterId);
     }
 }
