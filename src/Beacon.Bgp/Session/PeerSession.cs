@@ -639,7 +639,29 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             _env.Metrics?.UpdateErrorAction(Settings.Name, update.Action == UpdateErrorAction.TreatAsWithdraw ? "treat-as-withdraw" : "attribute-discard");
         }
 
+        // RFC 4271 §9.1.2: a route whose AS_PATH already holds our AS has looped; it is not
+        // kept (as BIRD and GoBGP do), so "received" counts only routes we could use.
+        if (update.Attributes is { } attributes && update.Announced.Length > 0 && ContainsAsn(attributes.AsPath, Settings.LocalAsn))
+        {
+            SessionLog.LoopedRoutes(_logger, Settings.Name, update.Announced.Length, Settings.LocalAsn);
+            _ribIn.Apply(new UpdateMessage([.. update.Withdrawn, .. update.Announced], [], null, update.Action, update.EndOfRibFamily, update.Diagnostics));
+            return;
+        }
+
         _ribIn.Apply(update);
+    }
+
+    private static bool ContainsAsn(ImmutableArray<AsPathSegment> path, uint asn)
+    {
+        foreach (var segment in path)
+        {
+            if (segment.Asns.Contains(asn))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -31,4 +31,7 @@ internal static partial class SessionLog
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Peer {Peer}: internal error handling {Input}; resetting the session")]
     public static partial void InternalError(ILogger logger, Exception exception, string peer, string input);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Peer {Peer}: ignored {Count} routes whose AS_PATH contains our AS {Asn} (RFC 4271 §9.1.2)")]
+    public static partial void LoopedRoutes(ILogger logger, string peer, int count, uint asn);
 }

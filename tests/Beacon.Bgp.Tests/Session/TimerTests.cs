@@ -98,4 +98,26 @@ public sealed class TimerTests
         var update = UpdateMessage.Read((await peer.ReadAsync(MessageType.Update)).Body, new UpdateDecodeOptions(FourOctetAs: true));
         Assert.Equal("203.0.113.10/32", update.Announced.Single().ToString());
     }
+
+    [Fact]
+    public async Task Received_routes_are_kept_unless_our_as_is_in_their_path()
+    {
+        var (pair, peer) = await EstablishAsync(90);
+        await using var _ = pair;
+        await peer.ReadAsync(MessageType.Update); // End-of-RIB
+        var options = new UpdateEncodeOptions(FourOctetAs: true);
+        var fromPeer = new PathAttributes { AsPath = [AsPathSegment.Sequence(65002)], NextHop = System.Net.IPAddress.Parse("198.51.100.1") };
+        var looped = fromPeer with { AsPath = [AsPathSegment.Sequence(65002, 65001)] };
+
+        await peer.SendAsync(o => UpdateWriter.WriteAnnouncements(o, RouteFamily.Ipv4Unicast, fromPeer, [System.Net.IPNetwork.Parse("203.0.113.128/25")], options));
+        await peer.SendAsync(o => UpdateWriter.WriteAnnouncements(o, RouteFamily.Ipv4Unicast, looped, [System.Net.IPNetwork.Parse("192.0.2.128/25")], options));
+        await peer.SendAsync(KeepaliveMessage.Write);
+        await pair.A.WaitForAsync(p => p.Single().MessagesReceived >= 5, "A reads OPEN, KEEPALIVE, both UPDATEs and the last KEEPALIVE");
+
+        var received = await pair.A.GetRoutesAsync("b", RouteDirection.Received);
+        var route = Assert.Single(received!);
+        Assert.Equal("203.0.113.128/25", route.Prefix);
+        Assert.Equal("198.51.100.1", route.NextHop);
+        Assert.Equal([65002u], route.AsPath.Cast<uint>().ToArray());
+    }
 }
