@@ -91,7 +91,14 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
     public void SetRoutes(ImmutableArray<AdvertisedRoute> routes) => Post(new SessionInput.SetRoutes(routes));
 
-    public void AcceptIncoming(TransportConnection transport) => Post(new SessionInput.Incoming(transport));
+    public void AcceptIncoming(TransportConnection transport)
+    {
+        if (!_inputs.Writer.TryWrite(new SessionInput.Incoming(transport)))
+        {
+            // The session has stopped: nobody will ever read from this connection.
+            CloseInBackground(transport);
+        }
+    }
 
     public Task<IReadOnlyList<RouteView>> GetRoutesAsync(RouteDirection direction)
     {

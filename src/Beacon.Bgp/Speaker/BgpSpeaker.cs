@@ -61,7 +61,9 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
             {
                 if (!wanted.TryGetValue(name, out var plan) || !plan.Settings.Equals(session.Settings))
                 {
+                    // Unpublish first, so the peer's next connection is not handed to a session that is stopping.
                     sessions = sessions.Remove(name);
+                    Volatile.Write(ref _sessions, sessions);
                     Log.PeerRemoved(_logger, name, plan is null ? "removed" : "settings changed");
                     await (plan is null
                         ? session.StopAsync("peer removed from configuration", CeaseSubcode.PeerDeconfigured)
