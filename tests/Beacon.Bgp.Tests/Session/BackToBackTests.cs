@@ -109,7 +109,7 @@ public sealed class BackToBackTests
         await pair.A.WaitForAsync(p => p.Single().LastError?.Contains("NOTIFICATION 6/3", StringComparison.Ordinal) == true, "A hears the peer was deconfigured");
 
         // A restarts at once, finds nobody listening and waits out its ConnectRetry timer.
-        await pair.A.WaitForAsync(p => p.Single() is { State: SessionState.Active, LastError: { } e } && e.Contains("connect", StringComparison.Ordinal), "A waits to retry");
+        await pair.A.WaitForAsync(p => p.Single() is { State: SessionState.Active, LastError: { } e } && e.StartsWith("connect to", StringComparison.Ordinal), "A waits to retry");
 
         await pair.B.ApplyAsync(new SpeakerConfiguration(0, [new PeerPlan(pair.SettingsOfB(s => s with { Passive = true }), [])]));
         pair.Time.Advance(TimeSpan.FromSeconds(5));
