@@ -12,9 +12,10 @@ namespace Beacon.Cluster;
 /// </summary>
 public sealed class ClusterSnapshot
 {
-    private ClusterSnapshot(long version, Builder builder, ImmutableArray<SourceError> errors)
+    private ClusterSnapshot(long version, Builder builder, ImmutableArray<SourceError> errors, string? unavailable)
     {
         Version = version;
+        Unavailable = unavailable;
         ClusterConfigs = builder.ClusterConfigs.ToImmutable();
         PeerConfigs = builder.PeerConfigs.ToImmutable();
         Advertisements = builder.Advertisements.ToImmutable();
@@ -49,6 +50,12 @@ public sealed class ClusterSnapshot
     public ImmutableSortedDictionary<string, V1Node> Nodes { get; }
 
     public ImmutableSortedDictionary<string, V1Secret> Secrets { get; }
+
+    /// <summary>
+    /// Why the source cannot currently see the cluster (e.g. the API server is unreachable), or
+    /// null. The objects are then the last ones seen: consumers keep acting on them.
+    /// </summary>
+    public string? Unavailable { get; }
 
     /// <summary>Problems in the source's input; objects they concern may be missing or at their last good content.</summary>
     public ImmutableArray<SourceError> Errors { get; }
@@ -102,7 +109,8 @@ public sealed class ClusterSnapshot
             _ => false,
         };
 
-        public ClusterSnapshot Build(long version, IEnumerable<SourceError> errors) => new(version, this, [.. errors]);
+        public ClusterSnapshot Build(long version, IEnumerable<SourceError> errors, string? unavailable = null) =>
+            new(version, this, [.. errors], unavailable);
 
         private static bool TryAdd<T>(ImmutableSortedDictionary<string, T>.Builder map, T obj)
             where T : IKubernetesObject<V1ObjectMeta>
