@@ -50,7 +50,17 @@ internal sealed partial class NodeAgent : IAgentServices
         {
             await foreach (var snapshot in _source.WatchAsync(stoppingToken))
             {
-                _context.Readiness.Clear(SourceReadiness);
+                // DESIGN/issue 3: while the source cannot see the cluster the last state keeps
+                // being announced, and /readyz says why the agent is not ready.
+                if (snapshot.Unavailable is { } reason)
+                {
+                    _context.Readiness.Block(SourceReadiness, reason);
+                }
+                else
+                {
+                    _context.Readiness.Clear(SourceReadiness);
+                }
+
                 await ApplyAsync(snapshot, stoppingToken);
             }
         }

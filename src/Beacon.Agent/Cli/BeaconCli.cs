@@ -86,14 +86,26 @@ internal static class BeaconCli
         run.SetAction(async (parseResult, cancellationToken) =>
         {
             var manifestDirectory = parseResult.GetValue(manifests);
+            string? kubeconfigPath = null;
             if (manifestDirectory is null)
             {
-                await environment.Error.WriteLineAsync(
-                    "beacon run: the Kubernetes API source is not available yet; use --manifests DIR to read objects from a directory");
-                return ExitUsage;
-            }
+                // DESIGN.md: --kubeconfig, then $KUBECONFIG, then the in-cluster configuration.
+                kubeconfigPath = parseResult.GetValue(kubeconfig)
+                    ?? (environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } kubeconfigVariable ? kubeconfigVariable : null);
+                if (kubeconfigPath is not null && !File.Exists(kubeconfigPath))
+                {
+                    await environment.Error.WriteLineAsync($"beacon run: kubeconfig '{kubeconfigPath}' does not exist");
+                    return ExitUsage;
+                }
 
-            if (!Directory.Exists(manifestDirectory))
+                if (kubeconfigPath is null && !environment.IsInCluster())
+                {
+                    await environment.Error.WriteLineAsync(
+                        "beacon run: no source: give --manifests DIR or --kubeconfig FILE (or set $KUBECONFIG), or run in a pod");
+                    return ExitUsage;
+                }
+            }
+            else if (!Directory.Exists(manifestDirectory))
             {
                 await environment.Error.WriteLineAsync($"beacon run: manifest directory '{manifestDirectory}' does not exist");
                 return ExitUsage;
@@ -108,6 +120,7 @@ internal static class BeaconCli
             var options = new RunOptions
             {
                 ManifestDirectory = manifestDirectory,
+                KubeconfigPath = kubeconfigPath,
                 NodeName = nodeName,
                 StatusListen = parseResult.GetValue(statusListen)!,
             };

@@ -10,6 +10,9 @@ internal sealed record CliEnvironment
     public required TimeProvider TimeProvider { get; init; }
     public required Func<HttpClient> CreateHttpClient { get; init; }
 
+    /// <summary>Whether the process runs in a pod with a service-account token (in-cluster configuration).</summary>
+    public Func<bool> IsInCluster { get; init; } = static () => false;
+
     /// <summary>Runs the agent; returns the exit code.</summary>
     public required Func<RunOptions, CancellationToken, Task<int>> RunAgent { get; init; }
 
@@ -22,5 +25,6 @@ internal sealed record CliEnvironment
         TimeProvider = TimeProvider.System,
         CreateHttpClient = () => new HttpClient { Timeout = TimeSpan.FromSeconds(10) },
         RunAgent = runAgent,
+        IsInCluster = k8s.KubernetesClientConfiguration.IsInCluster,
     };
 }

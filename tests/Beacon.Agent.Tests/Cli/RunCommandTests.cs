@@ -76,19 +76,45 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("--manifests and --kubeconfig cannot be used together", cli.Error.ToString());
     }
 
-    [Theory]
-    [InlineData("run")]
-    [InlineData("run", "--kubeconfig", "/etc/kube/config")]
-    public async Task Without_manifests_run_says_the_kubernetes_source_is_not_available(params string[] args)
+    [Fact]
+    public async Task Without_any_source_run_names_the_choices()
     {
         var cli = new CliHarness();
 
-        var exit = await cli.InvokeAsync(args);
+        var exit = await cli.InvokeAsync("run");
 
         Assert.Equal(2, exit);
         Assert.Empty(cli.Runs);
-        Assert.Contains("Kubernetes API source is not available yet", cli.Error.ToString());
+        Assert.Contains("no source", cli.Error.ToString());
         Assert.Contains("--manifests", cli.Error.ToString());
+        Assert.Contains("--kubeconfig", cli.Error.ToString());
+    }
+
+    [Fact]
+    public async Task A_missing_kubeconfig_is_a_usage_error()
+    {
+        var cli = new CliHarness();
+
+        var exit = await cli.InvokeAsync("run", "--kubeconfig", Path.Combine(_manifests, "absent-kubeconfig"));
+
+        Assert.Equal(2, exit);
+        Assert.Empty(cli.Runs);
+        Assert.Contains("absent-kubeconfig' does not exist", cli.Error.ToString());
+    }
+
+    [Fact]
+    public async Task A_kubeconfig_selects_the_kubernetes_source()
+    {
+        var cli = new CliHarness();
+        var kubeconfig = Path.Combine(_manifests, "kubeconfig");
+        File.WriteAllText(kubeconfig, "apiVersion: v1\nkind: Config\n");
+
+        var exit = await cli.InvokeAsync("run", "--kubeconfig", kubeconfig, "--node", "n1");
+
+        Assert.Equal(0, exit);
+        var options = Assert.Single(cli.Runs);
+        Assert.Null(options.ManifestDirectory);
+        Assert.Equal(kubeconfig, options.KubeconfigPath);
     }
 
     [Fact]
