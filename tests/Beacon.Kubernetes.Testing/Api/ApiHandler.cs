@@ -125,6 +125,13 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         log.Add(context, target);
+        // Armed before the watch registers, so a test that waits for the watch and then advances a fake clock hits it.
+        using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
+        if (timeoutSeconds > 0)
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        }
+
         WatchSubscription watch;
         List<StoreEvent> initial;
         long openedAt;
@@ -138,12 +145,6 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
             await context.Response.StartAsync(CancellationToken.None);
             await WriteLineAsync(context, new JsonObject { ["type"] = "ERROR", ["object"] = e.ToStatus() }.ToJsonString(), CancellationToken.None);
             return;
-        }
-
-        using var timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, options.TimeProvider);
-        if (timeoutSeconds > 0)
-        {
-            timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, watch.Dropped.Token, timeout.Token, stopping);
