@@ -165,6 +165,10 @@ public static class IpAllocator
                 else if (pools.FirstOrDefault(p => p.Selects(work.Service) && p.Holds(family, number)) is not { } pool)
                 {
                     why = NotInPool(pools, work, address);
+                    if (!pools.Any(p => p.Blocks.Any(b => b.Full.Contains(family, number))))
+                    {
+                        why += " (its pool was deleted or its blocks changed)";
+                    }
                 }
                 else if (book.OwnerOf(family, number) is { } owner)
                 {
@@ -229,7 +233,7 @@ public static class IpAllocator
             var active = serving.Where(p => p.Allocates).ToList();
             if (active.Count == 0)
             {
-                failures.Add(new("AllocationFailed", "metadata.labels", $"every {LoadBalancerIpPool.KindName} that selects this Service for {family} makes no new allocations: {string.Join(", ", serving.Select(p => $"{p.Name} ({p.Why})"))}"));
+                failures.Add(new("AllocationFailed", string.Empty, $"every {LoadBalancerIpPool.KindName} that selects this Service for {family} makes no new allocations: {string.Join(", ", serving.Select(p => $"{p.Name} ({p.Why})"))}"));
                 continue;
             }
 
@@ -331,7 +335,7 @@ public static class IpAllocator
         var containing = pools.Where(p => p.Blocks.Any(b => b.Full.Contains(family, number))).ToList();
         if (containing.Count == 0)
         {
-            return $"{address} is in no {LoadBalancerIpPool.KindName} (the pool was deleted or its blocks changed)";
+            return $"{address} is in no {LoadBalancerIpPool.KindName}";
         }
 
         if (containing.FirstOrDefault(p => p.Selects(work.Service)) is { } pool)
