@@ -19,7 +19,8 @@ public sealed record AllocationPlan(
 /// <summary>
 /// The addresses a LoadBalancer Service should have in <c>status.loadBalancer.ingress</c>
 /// (one <c>ip</c> entry each, in <c>spec.ipFamilies</c> order), and its
-/// <see cref="IpAllocator.AllocatedCondition"/> condition.
+/// <see cref="IpAllocator.AllocatedCondition"/> condition. Beacon writes <c>ip</c> entries
+/// only: a <c>hostname</c> entry someone else put in a managed Service's status is not kept.
 /// </summary>
 /// <param name="Changed">True when <see cref="Addresses"/> differ from the ingress IPs the Service has now (order included).</param>
 public sealed record ServiceAllocation(

@@ -240,7 +240,7 @@ public static class IpAllocator
             var found = false;
             foreach (var pool in active)
             {
-                if (pool.Ranges(family)!.TryFindFree(book.Used(family), out var free))
+                if (pool.TryFindFree(family, book, out var free))
                 {
                     book.Take(family, free, work);
                     work.Holdings[family] = new Holding(IpAddresses.ToAddress(family, free), pool.Name, New: true);
@@ -488,6 +488,8 @@ public static class IpAllocator
     {
         private readonly Dictionary<IpFamily, RangeSet> _ranges;
 
+        private readonly Dictionary<IpFamily, (int Releases, UInt128 From)> _searchFrom = [];
+
         public Pool(LoadBalancerIpPool pool)
         {
             Object = pool;
@@ -539,6 +541,23 @@ public static class IpAllocator
 
         public bool Holds(IpFamily family, UInt128 address) => Ranges(family)?.Contains(address) == true;
 
+        /// <summary>
+        /// The pool's lowest free address. Every address of the pool below the last one found
+        /// is known to be used until something is released, so a burst of new Services does
+        /// not rescan the same used addresses for each one.
+        /// </summary>
+        public bool TryFindFree(IpFamily family, AddressBook book, out UInt128 free)
+        {
+            var from = _searchFrom.TryGetValue(family, out var mark) && mark.Releases == book.Releases ? mark.From : UInt128.Zero;
+            if (!Ranges(family)!.TryFindFree(book.Used(family), out free, from))
+            {
+                return false;
+            }
+
+            _searchFrom[family] = (book.Releases, free);
+            return true;
+        }
+
         public PoolStatusPlan ToStatus(AddressBook book)
         {
             var counts = new[] { IpFamily.IPv4, IpFamily.IPv6 }
@@ -578,8 +597,12 @@ public static class IpAllocator
             _owners[(family, address)] = owner;
         }
 
+        /// <summary>How many addresses were given back; a release can open a hole below a pool's search mark.</summary>
+        public int Releases { get; private set; }
+
         public void Release(IpFamily family, UInt128 address)
         {
+            Releases++;
             _used[family].Remove(address);
             _owners.Remove((family, address));
         }

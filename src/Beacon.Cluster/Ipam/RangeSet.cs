@@ -69,14 +69,22 @@ internal sealed class RangeSet
     public BigInteger CountUsed(SortedSet<UInt128> used) =>
         _ranges.Aggregate(BigInteger.Zero, (sum, r) => sum + used.GetViewBetween(r.First, r.Last).Count);
 
-    /// <summary>The lowest address in these ranges not in <paramref name="used"/>, walking only the used ones.</summary>
-    public bool TryFindFree(SortedSet<UInt128> used, out UInt128 free)
+    /// <summary>
+    /// The lowest address in these ranges, at or above <paramref name="from"/>, not in
+    /// <paramref name="used"/>; walks only the used addresses, never the free ones.
+    /// </summary>
+    public bool TryFindFree(SortedSet<UInt128> used, out UInt128 free, UInt128 from = default)
     {
         foreach (var range in _ranges)
         {
-            var candidate = range.First;
+            if (range.Last < from)
+            {
+                continue;
+            }
+
+            var candidate = UInt128.Max(range.First, from);
             var full = false;
-            foreach (var taken in used.GetViewBetween(range.First, range.Last))
+            foreach (var taken in used.GetViewBetween(candidate, range.Last))
             {
                 if (taken != candidate)
                 {

@@ -81,6 +81,19 @@ public sealed class RangeSetTests
     }
 
     [Fact]
+    public void Search_can_start_above_the_first_address()
+    {
+        var set = V4(("192.0.2.1", "192.0.2.3"), ("198.51.100.5", "198.51.100.9"));
+        SortedSet<UInt128> used = [N("198.51.100.6")];
+
+        Assert.True(set.TryFindFree(used, out var free, from: N("192.0.2.200")));
+        Assert.Equal(N("198.51.100.5"), free);
+        Assert.True(set.TryFindFree(used, out free, from: N("198.51.100.6")));
+        Assert.Equal(N("198.51.100.7"), free);
+        Assert.False(set.TryFindFree(used, out _, from: N("198.51.100.10")));
+    }
+
+    [Fact]
     public void Full_ranges_have_no_free_address()
     {
         var set = V4(("192.0.2.1", "192.0.2.2"));

@@ -5,7 +5,7 @@ using k8s;
 
 namespace Beacon.Cluster.Tests.Ipam;
 
-public sealed class PoolStatusTests
+public sealed class IpAllocatorTests
 {
     [Fact]
     public void Counts_beyond_64_bits_are_written_as_decimal_strings()
@@ -40,5 +40,34 @@ public sealed class PoolStatusTests
         Assert.Empty(plan.Services);
         Assert.Empty(plan.Pools);
         Assert.Empty(plan.Events);
+    }
+
+    [Fact]
+    public void Many_new_services_get_consecutive_addresses_from_a_64_bit_block()
+    {
+        var builder = new ClusterSnapshot.Builder();
+        builder.TryAdd(new LoadBalancerIpPool
+        {
+            Metadata = new() { Name = "big" },
+            Spec = new() { Blocks = [new() { Cidr = "2001:db8:1::/64" }, new() { Start = "2001:db8:2::", Stop = "2001:db8:2::ffff" }] },
+        });
+        for (var i = 0; i < 3000; i++)
+        {
+            builder.TryAdd(new k8s.Models.V1Service
+            {
+                Metadata = new() { Name = $"s{i:D5}", NamespaceProperty = "default" },
+                Spec = new() { Type = "LoadBalancer", IpFamilies = ["IPv6"] },
+            });
+        }
+
+        var plan = IpAllocator.Plan(builder.Build(1, []));
+
+        var addresses = plan.Services.Select(s => Assert.Single(s.Addresses)).ToList();
+        Assert.Equal(System.Net.IPAddress.Parse("2001:db8:1::1"), addresses[0]);
+        Assert.Equal(System.Net.IPAddress.Parse("2001:db8:1::bb8"), addresses[^1]);
+        Assert.Equal(3000, addresses.Distinct().Count());
+        var counts = Assert.Single(Assert.Single(plan.Pools).Counts);
+        Assert.Equal((BigInteger.One << 64) - 1 + 0x10000, counts.Total);
+        Assert.Equal(3000, counts.Used);
     }
 }
