@@ -4,6 +4,7 @@ using Beacon.Agent.Status;
 using Beacon.Bgp.Session;
 using Beacon.Bgp.Speaker;
 using Beacon.Cluster;
+using RouteDirection = Beacon.Bgp.Speaker.RouteDirection;
 
 namespace Beacon.Agent;
 
@@ -12,7 +13,7 @@ namespace Beacon.Agent;
 /// node and handed to the BGP speaker, which makes the wire agree. The loop keeps the last
 /// plan when a snapshot brings errors (the source keeps each bad file's last good content).
 /// </summary>
-internal sealed partial class NodeAgent : IAgentServices
+internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
 {
     private const string SourceReadiness = "source";
     private const string BgpReadiness = "bgp";
@@ -23,6 +24,7 @@ internal sealed partial class NodeAgent : IAgentServices
     private readonly ILogger _logger;
     private ImmutableHashSet<string> _reportedSourceErrors = [];
     private ImmutableHashSet<string> _reportedDiagnostics = [];
+    private IReadOnlyList<PeerStatus> _refused = [];
 
     public NodeAgent(AgentContext context, IClusterSource source)
     {
@@ -36,10 +38,11 @@ internal sealed partial class NodeAgent : IAgentServices
             Loggers = context.LoggerFactory,
             Metrics = metrics,
         });
-        metrics.ObserveStatus(_speaker);
+        metrics.ObserveStatus(this);
     }
 
-    public ISpeakerStatus Speaker => _speaker;
+    /// <summary>The speaker's peers, plus the configured peers the plan refused (shown Idle with the reason).</summary>
+    public ISpeakerStatus Speaker => this;
 
     public IObjectStatusSource ObjectStatus => NoObjectStatus.Instance;
 
@@ -75,12 +78,30 @@ internal sealed partial class NodeAgent : IAgentServices
 
     public ValueTask DisposeAsync() => _speaker.DisposeAsync();
 
+    public IReadOnlyList<PeerStatus> GetPeers() =>
+        [.. _speaker.GetPeers().Concat(Volatile.Read(ref _refused)).OrderBy(p => p.Name, StringComparer.Ordinal)];
+
+    public async Task<IReadOnlyList<RouteView>?> GetRoutesAsync(string peerName, RouteDirection direction, CancellationToken cancellationToken = default) =>
+        await _speaker.GetRoutesAsync(peerName, direction, cancellationToken)
+        ?? (Volatile.Read(ref _refused).Any(p => p.Name == peerName) ? [] : null);
+
     private async Task ApplyAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken)
     {
         _reportedSourceErrors = Report(snapshot.Errors.Select(e => e.ToString()), _reportedSourceErrors, static (logger, text) => Log.SourceError(logger, text));
 
         var plan = AnnouncementPlanner.Plan(snapshot, _context.Options.NodeName);
         _reportedDiagnostics = Report(plan.Diagnostics.Select(d => d.ToString()), _reportedDiagnostics, static (logger, text) => Log.PlanDiagnostic(logger, text));
+
+        IReadOnlyList<PeerStatus> refused = [.. plan.Refused.Select(r => new PeerStatus
+        {
+            Name = r.Name,
+            PeerAddress = r.PeerAddress,
+            PeerAsn = r.PeerAsn,
+            LocalAsn = r.LocalAsn,
+            State = SessionState.Idle,
+            LastError = $"not run: {r.Reason}",
+        })];
+        Volatile.Write(ref _refused, refused);
 
         var configuration = new SpeakerConfiguration(
             plan.ListenPort ?? 0,

@@ -9,7 +9,14 @@ namespace Beacon.Agent.Announcements;
 internal sealed record AnnouncementPlan(
     int? ListenPort,
     ImmutableArray<PeerPlan> Peers,
-    ImmutableArray<PlanDiagnostic> Diagnostics);
+    ImmutableArray<PlanDiagnostic> Diagnostics)
+{
+    /// <summary>Peers the configuration names for this node but that are not run, and why.</summary>
+    public ImmutableArray<RefusedPeer> Refused { get; init; } = [];
+}
+
+/// <summary>A configured peer that is not run (its config is missing, invalid or asks for what Beacon cannot do yet).</summary>
+internal sealed record RefusedPeer(string Name, string PeerAddress, uint PeerAsn, uint LocalAsn, string Reason);
 
 
 internal enum DiagnosticSeverity

@@ -62,6 +62,11 @@ internal static class AnnouncementPlanner
             {
                 var why = context.Node is null ? $"there is no Node object '{nodeName}'" : $"Node '{nodeName}' has no IPv4 InternalIP or ExternalIP in status.addresses";
                 context.Error(configName, "spec.routerID", $"no default router ID: {why}; set routerID; no peers of this config are run");
+                foreach (var peer in config.Spec.Peers ?? [])
+                {
+                    context.Refuse(peer, localAsn, $"{configName}: spec.routerID: no default router ID: {why}");
+                }
+
                 continue;
             }
 
@@ -83,12 +88,14 @@ internal static class AnnouncementPlanner
                     if (!snapshot.PeerConfigs.TryGetValue(refName, out peerConfig))
                     {
                         context.Error(configName, $"{path}.peerConfigRef.name", $"BGPPeerConfig '{refName}' not found; peer '{peer.Name}' is not run");
+                        context.Refuse(peer, localAsn, $"{configName}: {path}.peerConfigRef.name: BGPPeerConfig '{refName}' not found");
                         continue;
                     }
 
                     if (!context.IsValid(peerConfig))
                     {
                         context.Error(configName, $"{path}.peerConfigRef.name", $"BGPPeerConfig '{refName}' is invalid; peer '{peer.Name}' is not run");
+                        context.Refuse(peer, localAsn, $"{configName}: {path}.peerConfigRef.name: BGPPeerConfig '{refName}' is invalid");
                         continue;
                     }
                 }
@@ -130,12 +137,18 @@ internal static class AnnouncementPlanner
         if (spec.AuthSecretRef is not null)
         {
             context.Error(configName!, "spec.authSecretRef", $"TCP MD5 authentication is not supported yet; peer '{peer.Name}' is not run");
+            context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: TCP MD5 authentication is not supported yet");
             blocked = true;
         }
 
         if (spec.TtlSecurity is true)
         {
             context.Error(configName!, "spec.ttlSecurity", $"GTSM (RFC 5082) is not supported yet; peer '{peer.Name}' is not run");
+            if (spec.AuthSecretRef is null)
+            {
+                context.Refuse(peer, localAsn, $"{configName}: spec.ttlSecurity: GTSM (RFC 5082) is not supported yet");
+            }
+
             blocked = true;
         }
 
@@ -409,6 +422,7 @@ internal static class AnnouncementPlanner
     private sealed class Context
     {
         private readonly List<PlanDiagnostic> _diagnostics = [];
+        private readonly List<RefusedPeer> _refused = [];
         private readonly HashSet<PlanDiagnostic> _seen = [];
         private readonly Dictionary<object, bool> _validity = new(ReferenceEqualityComparer.Instance);
 
@@ -449,7 +463,10 @@ internal static class AnnouncementPlanner
         public IReadOnlyList<IPNetwork> PodCidrs { get; }
 
         public AnnouncementPlan Result(int? listenPort, ImmutableArray<PeerPlan> peers) =>
-            new(listenPort, peers, [.. _diagnostics]);
+            new(listenPort, peers, [.. _diagnostics]) { Refused = [.. _refused] };
+
+        public void Refuse(BgpPeer peer, uint localAsn, string reason) =>
+            _refused.Add(new RefusedPeer(peer.Name ?? "", peer.PeerAddress ?? "", (uint)(peer.PeerASN ?? 0), localAsn, reason));
 
         public void Error(string obj, string field, string message) => Add(new(DiagnosticSeverity.Error, obj, field, message));
 

@@ -56,21 +56,33 @@ public sealed class IpBlock
 
 public sealed class LoadBalancerIpPoolStatus
 {
+    /// <summary>One entry per family the pool's blocks hold, IPv4 first.</summary>
     [JsonPropertyName("counts")]
-    public IpPoolCounts? Counts { get; set; }
+    public IList<IpPoolCounts>? Counts { get; set; }
 
+    /// <summary><c>IPsExhausted</c> and <c>Conflict</c> (see <c>Beacon.Cluster.Ipam.IpAllocator</c>).</summary>
     [JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }
 }
 
+/// <summary>
+/// Address counts of one family. Decimal strings, as Cilium's pool status reports them,
+/// because an IPv6 pool easily holds more than 2^63 addresses (a /64 alone is 2^64).
+/// </summary>
 public sealed class IpPoolCounts
 {
-    [JsonPropertyName("total")]
-    public long? Total { get; set; }
+    /// <summary><c>IPv4</c> or <c>IPv6</c>.</summary>
+    [JsonPropertyName("family")]
+    public string? Family { get; set; }
 
+    /// <summary>Addresses the pool may hand out (after first/last exclusion).</summary>
+    [JsonPropertyName("total")]
+    public string? Total { get; set; }
+
+    /// <summary>Addresses of the pool held by Services.</summary>
     [JsonPropertyName("used")]
-    public long? Used { get; set; }
+    public string? Used { get; set; }
 
     [JsonPropertyName("available")]
-    public long? Available { get; set; }
+    public string? Available { get; set; }
 }

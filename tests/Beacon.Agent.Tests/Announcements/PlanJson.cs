@@ -16,6 +16,14 @@ internal static class PlanJson
         {
             ["listenPort"] = plan.ListenPort,
             ["peers"] = new JsonArray([.. plan.Peers.Select(Peer)]),
+            ["refused"] = new JsonArray([.. plan.Refused.Select(r => (JsonNode)new JsonObject
+            {
+                ["name"] = r.Name,
+                ["peerAddress"] = r.PeerAddress,
+                ["peerASN"] = r.PeerAsn,
+                ["localASN"] = r.LocalAsn,
+                ["reason"] = r.Reason,
+            })]),
             ["diagnostics"] = new JsonArray([.. plan.Diagnostics.Select(d => (JsonNode)new JsonObject
             {
                 ["severity"] = d.Severity.ToString(),
