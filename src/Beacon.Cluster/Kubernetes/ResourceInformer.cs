@@ -126,6 +126,15 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
             catch (Exception ex)
             {
                 failures++;
+
+                // A watch stream cut mid-way (API server restart, idle proxy) is routine: watch
+                // again at once, as client-go does. Only when that fails too is it an outage.
+                if (failures == 1 && (ex is IOException || ex.InnerException is IOException))
+                {
+                    Log.StreamCut(_logger, Resource, resourceVersion);
+                    continue;
+                }
+
                 var delay = _backoff.Delay(failures);
                 SetProblem($"{Resource}: {Describe(ex)}");
                 Log.Failed(_logger, Resource, Describe(ex), delay);
@@ -236,6 +245,9 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
 
         [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Watch of {Resource} from resourceVersion {ResourceVersion} expired (410 Gone); listing again")]
         public static partial void Expired(ILogger logger, string resource, string? resourceVersion);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Watch of {Resource} was cut at resourceVersion {ResourceVersion}; watching again")]
+        public static partial void StreamCut(ILogger logger, string resource, string? resourceVersion);
 
         [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "List/watch of {Resource} failed: {Error}; retrying in {Delay}")]
         public static partial void Failed(ILogger logger, string resource, string error, TimeSpan delay);
