@@ -21,11 +21,11 @@ RUN case "$TARGETARCH" in \
       amd64) echo linux-x64 ;; \
       arm64) echo linux-arm64 ;; \
       *) echo "unsupported TARGETARCH '$TARGETARCH'" >&2; exit 1 ;; \
-    esac > /tmp/rid \
- && dotnet restore src/Beacon.Agent -r "$(cat /tmp/rid)"
+    esac > /rid \
+ && dotnet restore src/Beacon.Agent -r "$(cat /rid)" -p:SelfContained=true
 
 COPY src/ src/
-RUN dotnet publish src/Beacon.Agent -c Release -r "$(cat /tmp/rid)" --self-contained --no-restore \
+RUN dotnet publish src/Beacon.Agent -c Release -r "$(cat /rid)" --self-contained --no-restore \
       -p:DebugType=None -p:DebugSymbols=false -o /out
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS runtime
