@@ -241,7 +241,7 @@ public sealed class ObjectStore
             return 1;
         }
 
-        var generation = current["metadata"]?["generation"]?.GetValue<long>() ?? 1;
+        var generation = current["metadata"]?["generation"] is JsonValue value && long.TryParse(value.ToJsonString(), CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
         return JsonNode.DeepEquals(SpecPart(kind, current), SpecPart(kind, next)) ? generation : generation + 1;
     }
 

@@ -44,6 +44,11 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
         {
             await WriteJsonAsync(context, 400, ApiStatus.BadRequest("the body of the request could not be decoded: " + e.Message).ToStatus());
         }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            // What the server cannot handle becomes the 500 InternalError a real apiserver panic turns into.
+            await WriteJsonAsync(context, 500, new ApiException(500, "InternalError", e.ToString()).ToStatus());
+        }
 
         log.Add(context, target);
     }
