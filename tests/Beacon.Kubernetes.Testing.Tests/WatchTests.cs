@@ -188,4 +188,38 @@ public sealed class WatchTests
         Assert.Equal(WatchEventType.Added, type);
         Assert.Equal(2, peer.Spec!["ebgpMultihop"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task Send_initial_events_ends_the_initial_list_with_an_annotated_bookmark()
+    {
+        await using var server = await TestApiServer.StartNewAsync();
+        using var client = Fixtures.Client(server);
+        await client.CoreV1.CreateNamespacedServiceAsync(Fixtures.Service("a"), "default");
+        var revision = server.Store.ResourceVersion.ToString();
+
+        await using var events = client.CoreV1.WatchListNamespacedServiceAsync(
+            "default", allowWatchBookmarks: true, sendInitialEvents: true, resourceVersionMatch: "NotOlderThan").GetAsyncEnumerator();
+
+        Assert.Equal(WatchEventType.Added, (await events.NextAsync()).Item1);
+        var (type, bookmark) = await events.NextAsync();
+        Assert.Equal(WatchEventType.Bookmark, type);
+        Assert.Equal(revision, bookmark.Metadata.ResourceVersion);
+        Assert.Equal("true", bookmark.Metadata.Annotations["k8s.io/initial-events-end"]);
+    }
+
+    [Fact]
+    public async Task Aborted_watches_surface_as_errors_to_the_client()
+    {
+        await using var server = await TestApiServer.StartNewAsync();
+        using var client = Fixtures.Client(server);
+        await client.CoreV1.CreateNamespacedServiceAsync(Fixtures.Service("a"), "default");
+        var errors = new List<Exception>();
+        await using var events = Watch(client, "0", onError: errors.Add);
+        await events.NextAsync();
+
+        server.DropWatches(abort: true);
+
+        await Assert.ThrowsAnyAsync<Exception>(async () => await events.MoveNextAsync().AsTask().WaitAsync(Fixtures.Patience));
+        Assert.Equal(0, server.ActiveWatches);
+    }
 }

@@ -93,6 +93,21 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>Stops serving a kind and forgets its objects, as deleting a CRD does.</summary>
+    public bool Unregister(string group, string plural)
+    {
+        lock (_gate)
+        {
+            _objects.Remove(group + "/" + plural);
+            foreach (var watch in _watches.Where(w => KindKey(w.Kind) == group + "/" + plural))
+            {
+                watch.Dropped.Cancel();
+            }
+
+            return _kinds.Remove(group + "/" + plural);
+        }
+    }
+
     public ResourceKind? Find(string group, string plural)
     {
         lock (_gate)
