@@ -14,6 +14,8 @@ namespace Beacon.Kubernetes.Testing.Api;
 /// </summary>
 internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespaces)
 {
+    private readonly Defaults _defaults = new();
+
     public JsonObject Get(ResourceKind kind, string? ns, string name)
     {
         lock (store.Gate)
@@ -163,6 +165,7 @@ internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespa
                 obj["status"] = new JsonObject { ["phase"] = "Active" };
             }
 
+            _defaults.OnCreate(kind, obj);
             Normalize(kind, obj);
             Validate(kind, name, obj);
             if (IsCrd(kind))
@@ -355,6 +358,7 @@ internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespa
                 meta.Remove("generation");
             }
 
+            Defaults.OnUpdate(kind, current, result);
             Normalize(kind, result);
             Validate(kind, name, result);
         }
