@@ -127,3 +127,26 @@ public sealed class CustomResourceDefinitionTests
         Assert.Equal("Invalid", Fixtures.Status(e).Reason);
     }
 }
+
+public sealed class StoreWaitTests
+{
+    [Fact]
+    public async Task Wait_for_completes_on_the_write_that_satisfies_the_condition()
+    {
+        await using var server = await TestApiServer.StartNewAsync();
+        using var client = Fixtures.Client(server);
+        var created = await client.CoreV1.CreateNamespacedServiceAsync(Fixtures.Service("web"), "default");
+        var announced = server.Store.WaitForAsync<V1Service>("default", "web", s => s?.Status?.LoadBalancer?.Ingress is { Count: > 0 });
+        var gone = server.Store.WaitForAsync<V1Service>("default", "web", s => s is null);
+        Assert.False(announced.IsCompleted);
+
+        created.Status = new V1ServiceStatus { LoadBalancer = new V1LoadBalancerStatus { Ingress = [new V1LoadBalancerIngress { Ip = "192.0.2.10" }] } };
+        await client.CoreV1.ReplaceNamespacedServiceStatusAsync(created, "web", "default");
+        var seen = await announced.WaitAsync(Fixtures.Patience);
+        Assert.Equal("192.0.2.10", seen!.Status.LoadBalancer.Ingress[0].Ip);
+        Assert.False(gone.IsCompleted);
+
+        await client.CoreV1.DeleteNamespacedServiceAsync("web", "default");
+        Assert.Null(await gone.WaitAsync(Fixtures.Patience));
+    }
+}
