@@ -21,7 +21,21 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
         {
             if (target.Kind is null)
             {
-                await WriteJsonAsync(context, 200, DiscoveryDocument(context, target));
+                if (!HttpMethods.IsGet(request.Method))
+                {
+                    throw ApiStatus.PathNotFound();
+                }
+
+                if (target.Segments is ["healthz" or "livez" or "readyz"])
+                {
+                    context.Response.ContentType = "text/plain; charset=utf-8";
+                    await context.Response.WriteAsync("ok", CancellationToken.None);
+                }
+                else
+                {
+                    await WriteJsonAsync(context, 200, DiscoveryDocument(context, target));
+                }
+
                 log.Add(context, target);
                 return;
             }
