@@ -237,3 +237,35 @@ public sealed class CrudTests
         Assert.Single(events.Items);
     }
 }
+
+public sealed class DefaultingTests
+{
+    [Fact]
+    public async Task Services_get_cluster_ips_families_and_node_ports_like_a_dual_stack_cluster()
+    {
+        await using var server = await TestApiServer.StartNewAsync();
+        using var client = Fixtures.Client(server);
+
+        var single = await client.CoreV1.CreateNamespacedServiceAsync(Fixtures.Service("v4"), "default");
+        var dual = Fixtures.Service("dual");
+        dual.Spec.IpFamilyPolicy = "PreferDualStack";
+        dual = await client.CoreV1.CreateNamespacedServiceAsync(dual, "default");
+
+        Assert.Equal(["IPv4"], single.Spec.IpFamilies);
+        Assert.Equal("SingleStack", single.Spec.IpFamilyPolicy);
+        Assert.StartsWith("10.96.", single.Spec.ClusterIP, StringComparison.Ordinal);
+        Assert.Equal("Cluster", single.Spec.ExternalTrafficPolicy);
+        Assert.True(single.Spec.Ports[0].NodePort >= 30000);
+        Assert.Equal(["IPv4", "IPv6"], dual.Spec.IpFamilies);
+        Assert.Equal(2, dual.Spec.ClusterIPs.Count);
+        Assert.NotEqual(single.Spec.ClusterIP, dual.Spec.ClusterIP);
+
+        // An update that leaves out the allocated fields keeps them.
+        var fresh = Fixtures.Service("v4");
+        fresh.Metadata.ResourceVersion = single.Metadata.ResourceVersion;
+        fresh.Spec.Ports[0].NodePort = single.Spec.Ports[0].NodePort;
+        var updated = await client.CoreV1.ReplaceNamespacedServiceAsync(fresh, "v4", "default");
+        Assert.Equal(single.Spec.ClusterIP, updated.Spec.ClusterIP);
+        Assert.Equal(["IPv4"], updated.Spec.IpFamilies);
+    }
+}

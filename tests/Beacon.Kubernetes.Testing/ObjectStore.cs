@@ -21,6 +21,7 @@ public sealed class ObjectStore
     private readonly List<StoreEvent> _history = [];
     private readonly List<WatchSubscription> _watches = [];
     private readonly List<(int Count, TaskCompletionSource Done)> _watchWaiters = [];
+    private readonly List<ObjectWaiter> _objectWaiters = [];
     private long _revision;
     private long _compacted;
 
@@ -90,6 +91,21 @@ public sealed class ObjectStore
             }
 
             return kind;
+        }
+    }
+
+    /// <summary>Stops serving a kind and forgets its objects, as deleting a CRD does.</summary>
+    public bool Unregister(string group, string plural)
+    {
+        lock (_gate)
+        {
+            _objects.Remove(group + "/" + plural);
+            foreach (var watch in _watches.Where(w => KindKey(w.Kind) == group + "/" + plural))
+            {
+                watch.Dropped.Cancel();
+            }
+
+            return _kinds.Remove(group + "/" + plural);
         }
     }
 
@@ -213,6 +229,45 @@ public sealed class ObjectStore
     }
 
     /// <summary>
+    /// Completes with the object (null when absent) as soon as <paramref name="condition"/> holds for it: now, or
+    /// after the write that makes it hold. The condition runs under the store's lock and must not call the store.
+    /// </summary>
+    public Task<JsonObject?> WaitForAsync(ResourceKind kind, string? ns, string name, Func<JsonObject?, bool> condition, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var key = Key(kind.Namespaced ? ns ?? "default" : null, name);
+            var current = GetLocked(kind, key)?.DeepClone().AsObject();
+            if (condition(current))
+            {
+                return Task.FromResult(current);
+            }
+
+            var waiter = new ObjectWaiter(KindKey(kind), key, condition, new TaskCompletionSource<JsonObject?>(TaskCreationOptions.RunContinuationsAsynchronously));
+            _objectWaiters.Add(waiter);
+            var registration = cancellationToken.Register(() =>
+            {
+                lock (_gate)
+                {
+                    _objectWaiters.Remove(waiter);
+                }
+
+                waiter.Done.TrySetCanceled(cancellationToken);
+            });
+            waiter.Done.Task.ContinueWith(_ => registration.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return waiter.Done.Task;
+        }
+    }
+
+    /// <summary>Typed <see cref="WaitForAsync(ResourceKind, string?, string, Func{JsonObject?, bool}, CancellationToken)"/>.</summary>
+    public async Task<T?> WaitForAsync<T>(string? ns, string name, Func<T?, bool> condition, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        static T? Typed(JsonObject? json) => json is null ? null : KubernetesJson.Deserialize<T>(json.ToJsonString());
+        return Typed(await WaitForAsync(KindOf<T>(), ns, name, json => condition(Typed(json)), cancellationToken));
+    }
+
+    /// <summary>
     /// Drops all history up to the current revision, like etcd compaction: watches and continue tokens
     /// from older resourceVersions then fail with 410 Expired.
     /// </summary>
@@ -241,7 +296,7 @@ public sealed class ObjectStore
             return 1;
         }
 
-        var generation = current["metadata"]?["generation"]?.GetValue<long>() ?? 1;
+        var generation = current["metadata"]?["generation"] is JsonValue value && long.TryParse(value.ToJsonString(), CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
         return JsonNode.DeepEquals(SpecPart(kind, current), SpecPart(kind, next)) ? generation : generation + 1;
     }
 
@@ -286,6 +341,20 @@ public sealed class ObjectStore
         }
 
         var change = new StoreEvent(kind, type, _revision, obj, previous);
+        for (var i = _objectWaiters.Count - 1; i >= 0; i--)
+        {
+            var waiter = _objectWaiters[i];
+            if (waiter.KindKey == KindKey(kind) && waiter.Key == key)
+            {
+                var seen = type == WatchEventType.Deleted ? null : obj.DeepClone().AsObject();
+                if (waiter.Condition(seen))
+                {
+                    _objectWaiters.RemoveAt(i);
+                    waiter.Done.TrySetResult(seen);
+                }
+            }
+        }
+
         _history.Add(change);
         foreach (var watch in _watches)
         {
@@ -413,4 +482,6 @@ public sealed class ObjectStore
             }
         }
     }
+
+    private sealed record ObjectWaiter(string KindKey, string Key, Func<JsonObject?, bool> Condition, TaskCompletionSource<JsonObject?> Done);
 }

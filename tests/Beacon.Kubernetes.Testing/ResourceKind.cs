@@ -41,6 +41,38 @@ public sealed record ResourceKind(string Group, string Version, string Plural, s
     /// <summary>A custom resource with a status subresource, as a CRD with <c>subresources.status</c> declares it.</summary>
     public static ResourceKind Custom(string group, string version, string plural, string kind, bool namespaced) =>
         new(group, version, plural, kind, namespaced) { IsCustom = true };
+
+    /// <summary>
+    /// The kind an <c>apiextensions.k8s.io/v1</c> CustomResourceDefinition declares, served at its storage version
+    /// (one version per resource: conversion between versions is not modelled).
+    /// </summary>
+    public static ResourceKind FromCustomResourceDefinition(JsonObject crd)
+    {
+        var spec = Required<JsonObject>(crd, "spec");
+        var names = Required<JsonObject>(spec, "names");
+        var versions = (spec["versions"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var version = versions.Find(v => v["storage"] is JsonValue storage && storage.TryGetValue<bool>(out var isStorage) && isStorage)
+            ?? versions.FirstOrDefault()
+            ?? throw new ArgumentException("the CRD has no spec.versions", nameof(crd));
+        var kind = Text(names, "kind");
+        return new ResourceKind(Text(spec, "group"), Text(version, "name"), Text(names, "plural"), kind, spec["scope"]?.ToString() == "Namespaced")
+        {
+            IsCustom = true,
+            HasStatus = version["subresources"]?["status"] is not null,
+            Singular = names["singular"]?.ToString() ?? kind.ToLowerInvariant(),
+            ShortNames = [.. (names["shortNames"] as JsonArray ?? []).Select(n => n?.ToString() ?? "")],
+            SelectableFields = [.. (version["selectableFields"] as JsonArray ?? []).Select(f => f?["jsonPath"]?.ToString().TrimStart('.') ?? "")],
+        };
+    }
+
+    private static T Required<T>(JsonObject parent, string field)
+        where T : JsonNode =>
+        parent[field] as T ?? throw new ArgumentException($"the CRD has no {field}");
+
+    private static string Text(JsonObject parent, string field) =>
+        parent[field] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0
+            ? text
+            : throw new ArgumentException($"the CRD has no {field}");
 }
 
 /// <summary>A 422 Invalid cause: the JSON path of the offending field and why.</summary>
@@ -86,9 +118,13 @@ public static class ResourceKinds
     public static ResourceKind Leases { get; } = new("coordination.k8s.io", "v1", "leases", "Lease", true)
     { HasStatus = false, TracksGeneration = false };
 
+    /// <summary>Creating one registers the kind it declares; deleting it stops serving that kind.</summary>
+    public static ResourceKind CustomResourceDefinitions { get; } = new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false)
+    { ShortNames = ["crd", "crds"] };
+
     /// <summary>Registered by every server.</summary>
     public static IReadOnlyList<ResourceKind> BuiltIn { get; } =
-        [Namespaces, Services, Nodes, Secrets, ConfigMaps, Events, EventsV1, EndpointSlices, Leases];
+        [Namespaces, Services, Nodes, Secrets, ConfigMaps, Events, EventsV1, EndpointSlices, Leases, CustomResourceDefinitions];
 
     /// <summary>Beacon's CRDs (<c>beacon.dev/v1alpha1</c>, all cluster-scoped).</summary>
     public static IReadOnlyList<ResourceKind> Beacon { get; } =

@@ -45,6 +45,7 @@ public sealed class TestApiServer : IAsyncDisposable
     private WebApplication? _app;
     private CancellationTokenSource? _stopping;
     private int _port;
+    private bool _disposed;
 
     public TestApiServer(TestApiServerOptions? options = null)
     {
@@ -172,6 +173,12 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await StopAsync();
         await _bookmarks.DisposeAsync();
         _lifecycle.Dispose();

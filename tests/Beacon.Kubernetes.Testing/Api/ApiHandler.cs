@@ -21,7 +21,21 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
         {
             if (target.Kind is null)
             {
-                await WriteJsonAsync(context, 200, DiscoveryDocument(context, target));
+                if (!HttpMethods.IsGet(request.Method))
+                {
+                    throw ApiStatus.PathNotFound();
+                }
+
+                if (target.Segments is ["healthz" or "livez" or "readyz"])
+                {
+                    context.Response.ContentType = "text/plain; charset=utf-8";
+                    await context.Response.WriteAsync("ok", CancellationToken.None);
+                }
+                else
+                {
+                    await WriteJsonAsync(context, 200, DiscoveryDocument(context, target));
+                }
+
                 log.Add(context, target);
                 return;
             }
@@ -43,6 +57,11 @@ internal sealed class ApiHandler(ObjectStore store, TestApiServerOptions options
         catch (JsonException e)
         {
             await WriteJsonAsync(context, 400, ApiStatus.BadRequest("the body of the request could not be decoded: " + e.Message).ToStatus());
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            // What the server cannot handle becomes the 500 InternalError a real apiserver panic turns into.
+            await WriteJsonAsync(context, 500, new ApiException(500, "InternalError", e.ToString()).ToStatus());
         }
 
         log.Add(context, target);

@@ -14,6 +14,8 @@ namespace Beacon.Kubernetes.Testing.Api;
 /// </summary>
 internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespaces)
 {
+    private readonly Defaults _defaults = new();
+
     public JsonObject Get(ResourceKind kind, string? ns, string name)
     {
         lock (store.Gate)
@@ -163,8 +165,18 @@ internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespa
                 obj["status"] = new JsonObject { ["phase"] = "Active" };
             }
 
+            _defaults.OnCreate(kind, obj);
             Normalize(kind, obj);
             Validate(kind, name, obj);
+            if (IsCrd(kind))
+            {
+                var declared = DeclaredKind(kind, name, obj);
+                obj["status"] = CrdStatus(obj, declared);
+                var created = store.CommitLocked(kind, key, WatchEventType.Added, obj);
+                store.Register(declared);
+                return created;
+            }
+
             return store.CommitLocked(kind, key, WatchEventType.Added, obj);
         }
     }
@@ -247,7 +259,7 @@ internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespa
                 return (store.CommitLocked(kind, key, WatchEventType.Modified, marked), false);
             }
 
-            return (store.CommitLocked(kind, key, WatchEventType.Deleted, current.DeepClone().AsObject()), true);
+            return (Deleted(kind, key, current.DeepClone().AsObject()), true);
         }
     }
 
@@ -346,6 +358,7 @@ internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespa
                 meta.Remove("generation");
             }
 
+            Defaults.OnUpdate(kind, current, result);
             Normalize(kind, result);
             Validate(kind, name, result);
         }
@@ -354,7 +367,7 @@ internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespa
         var resultMeta = result["metadata"]!;
         if (resultMeta["deletionTimestamp"] is not null && resultMeta["finalizers"] is not JsonArray { Count: > 0 })
         {
-            return store.CommitLocked(kind, key, WatchEventType.Deleted, result);
+            return Deleted(kind, key, result);
         }
 
         if (JsonNode.DeepEquals(result, current))
@@ -362,7 +375,62 @@ internal sealed partial class ResourceApi(ObjectStore store, bool requireNamespa
             return current.DeepClone().AsObject();
         }
 
+        if (IsCrd(kind) && !status)
+        {
+            store.Register(DeclaredKind(kind, name, result));
+        }
+
         return store.CommitLocked(kind, key, WatchEventType.Modified, result);
+    }
+
+    private JsonObject Deleted(ResourceKind kind, string key, JsonObject obj)
+    {
+        var deleted = store.CommitLocked(kind, key, WatchEventType.Deleted, obj);
+        if (IsCrd(kind))
+        {
+            var declared = ResourceKind.FromCustomResourceDefinition(deleted);
+            store.Unregister(declared.Group, declared.Plural);
+        }
+
+        return deleted;
+    }
+
+    private static bool IsCrd(ResourceKind kind) => kind.Group == "apiextensions.k8s.io" && kind.Plural == "customresourcedefinitions";
+
+    private static ResourceKind DeclaredKind(ResourceKind kind, string name, JsonObject crd)
+    {
+        try
+        {
+            var declared = ResourceKind.FromCustomResourceDefinition(crd);
+            return name == $"{declared.Plural}.{declared.Group}"
+                ? declared
+                : throw ApiStatus.Invalid(kind, name, [new("metadata.name", $"\"{name}\": must be spec.names.plural+\".\"+spec.group")]);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiStatus.Invalid(kind, name, [new("spec", e.Message)]);
+        }
+    }
+
+    // The conditions the apiextensions controllers set once names are accepted and the kind is served.
+    private JsonObject CrdStatus(JsonObject crd, ResourceKind declared)
+    {
+        var now = store.Now();
+        JsonObject Condition(string type, string reason) => new()
+        {
+            ["type"] = type,
+            ["status"] = "True",
+            ["lastTransitionTime"] = now,
+            ["reason"] = reason,
+            ["message"] = "",
+        };
+
+        return new JsonObject
+        {
+            ["conditions"] = new JsonArray(Condition("NamesAccepted", "NoConflicts"), Condition("Established", "InitialNamesAccepted")),
+            ["acceptedNames"] = crd["spec"]!["names"]!.DeepClone(),
+            ["storedVersions"] = new JsonArray(declared.Version),
+        };
     }
 
     private static JsonObject RequireObject(JsonNode? body) =>
