@@ -73,6 +73,7 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
     {
         string? resourceVersion = null;
         var failures = 0;
+        var cuts = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -98,6 +99,7 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
                 {
                     resourceVersion = Apply(type, obj) ?? resourceVersion;
                     failures = 0;
+                    cuts = 0;
                     SetProblem(null);
                 }
 
@@ -125,28 +127,39 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
             }
             catch (Exception ex)
             {
-                failures++;
-
-                // A watch stream cut mid-way (API server restart, idle proxy) is routine: watch
-                // again at once, as client-go does. Only when that fails too is it an outage.
-                if (failures == 1 && (ex is IOException || ex.InnerException is IOException))
+                // A watch stream that ends without an event, or is cut mid-way (timeoutSeconds on a
+                // quiet resource, an API server restart, an idle proxy), is routine: the client
+                // reports it as an I/O error. Watch again at once; only if the server keeps
+                // cutting without sending anything, slow down. Neither is an outage.
+                if (ex is IOException || ex.InnerException is IOException)
                 {
+                    cuts++;
                     Log.StreamCut(_logger, Resource, resourceVersion);
+                    if (cuts > 3)
+                    {
+                        await DelayAsync(_backoff.Delay(cuts - 3), cancellationToken);
+                    }
+
                     continue;
                 }
 
+                failures++;
                 var delay = _backoff.Delay(failures);
                 SetProblem($"{Resource}: {Describe(ex)}");
                 Log.Failed(_logger, Resource, Describe(ex), delay);
-                try
-                {
-                    await Task.Delay(delay, _time, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                await DelayAsync(delay, cancellationToken);
             }
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

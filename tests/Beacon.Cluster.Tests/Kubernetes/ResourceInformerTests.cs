@@ -149,4 +149,31 @@ public sealed class ResourceInformerTests
         await stop.CancelAsync();
         await run;
     }
+
+    [Fact]
+    public async Task Watches_the_server_closes_without_events_are_resumed_at_once_and_are_no_outage()
+    {
+        var client = new ScriptedClient();
+        var time = new FakeTimeProvider();
+        var informer = new ResourceInformer<V1Service>(client, time, NullLogger.Instance, InformerBackoff.Default);
+        client.Lists.Writer.TryWrite(() => new([Service("a", "5")], "10", null));
+        for (var i = 0; i < 2; i++)
+        {
+            var closed = Channel.CreateUnbounded<(WatchEventType, V1Service)?>();
+            closed.Writer.TryComplete(new HttpRequestException("watch closed", new EndOfStreamException()));
+            client.Watches.Writer.TryWrite(closed);
+        }
+
+        var healthy = Channel.CreateUnbounded<(WatchEventType, V1Service)?>();
+        client.Watches.Writer.TryWrite(healthy);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+
+        // No time passes: the re-watches do not wait for a back-off.
+        await WaitAsync(() => client.Calls.Count >= 4, informer);
+        Assert.Equal(["list ", "watch 10", "watch 10", "watch 10"], client.Calls);
+        Assert.Null(informer.Problem);
+        await stop.CancelAsync();
+        await run;
+    }
 }
