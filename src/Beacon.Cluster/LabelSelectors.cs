@@ -1,11 +1,14 @@
 using k8s.Models;
 
-namespace Beacon.Cluster.Ipam;
+namespace Beacon.Cluster;
 
-/// <summary>Kubernetes label selector semantics (metav1.LabelSelector), for pool <c>serviceSelector</c>s.</summary>
-internal static class LabelSelectors
+/// <summary>Kubernetes label selector semantics (metav1.LabelSelector).</summary>
+public static class LabelSelectors
 {
-    /// <summary>An empty selector matches everything; an operator validation would reject matches nothing.</summary>
+    /// <summary>
+    /// An empty selector matches everything; a null one is the caller's decision (absent
+    /// means "all" for some fields and "none" for others), so it is not accepted here.
+    /// </summary>
     public static bool Matches(V1LabelSelector selector, IDictionary<string, string>? labels)
     {
         labels ??= new Dictionary<string, string>();
@@ -27,6 +30,8 @@ internal static class LabelSelectors
                 "NotIn" => !has || !values.Contains(actual!),
                 "Exists" => has,
                 "DoesNotExist" => !has,
+
+                // Validation rejects other operators; an unknown one must not select anything.
                 _ => false,
             };
             if (!ok)

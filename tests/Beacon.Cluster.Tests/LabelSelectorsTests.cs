@@ -1,7 +1,7 @@
-using Beacon.Agent.Announcements;
+using Beacon.Cluster;
 using k8s.Models;
 
-namespace Beacon.Agent.Tests.Announcements;
+namespace Beacon.Cluster.Tests;
 
 public sealed class LabelSelectorsTests
 {
