@@ -27,9 +27,10 @@ declare -A wanted=(
     [gobgpd]=gobgpd
     [iproute2]=ip
     [procps]=pgrep
+    [curl]=curl
 )
 missing=()
-for package in frr bird2 gobgpd iproute2 procps; do
+for package in frr bird2 gobgpd iproute2 procps curl; do
     program=${wanted[$package]}
     if [[ $program == /* ]]; then
         [[ -x $program ]] || missing+=("$package")

@@ -24,6 +24,13 @@ public sealed class TestApiServerOptions
 
     /// <summary>Kinds served besides <see cref="ResourceKinds.BuiltIn"/>.</summary>
     public IReadOnlyList<ResourceKind> Kinds { get; init; } = [];
+
+    /// <summary>
+    /// More places to listen, each a factory called on every start that returns a bound,
+    /// listening socket — for example one made inside a test's network namespace, so that
+    /// an agent running there reaches the server at its own 127.0.0.1.
+    /// </summary>
+    public IReadOnlyList<Func<System.Net.Sockets.Socket>> ExtraListeners { get; init; } = [];
 }
 
 /// <summary>
@@ -45,6 +52,7 @@ public sealed class TestApiServer : IAsyncDisposable
     private WebApplication? _app;
     private CancellationTokenSource? _stopping;
     private int _port;
+    private List<System.Net.Sockets.Socket> _extraSockets = [];
     private bool _disposed;
 
     public TestApiServer(TestApiServerOptions? options = null)
@@ -106,7 +114,15 @@ public sealed class TestApiServer : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
             var port = _port;
-            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+            var extra = _options.ExtraListeners.Select(create => create()).ToList();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Listen(IPAddress.Loopback, port);
+                foreach (var socket in extra)
+                {
+                    k.ListenHandle((ulong)socket.Handle);
+                }
+            });
             var app = builder.Build();
             var stopping = new CancellationTokenSource();
             app.Run(context => _handler.HandleAsync(context, stopping.Token));
@@ -115,6 +131,7 @@ public sealed class TestApiServer : IAsyncDisposable
             _port = new Uri(address).Port;
             _app = app;
             _stopping = stopping;
+            _extraSockets = extra;
         }
         finally
         {
@@ -137,6 +154,12 @@ public sealed class TestApiServer : IAsyncDisposable
             await _app.StopAsync(cancellationToken);
             await _app.DisposeAsync();
             _stopping.Dispose();
+            foreach (var socket in _extraSockets)
+            {
+                socket.Dispose();
+            }
+
+            _extraSockets = [];
             _app = null;
             _stopping = null;
         }
