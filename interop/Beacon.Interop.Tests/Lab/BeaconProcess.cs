@@ -47,12 +47,21 @@ public sealed class BeaconProcess : IAsyncDisposable
         string manifestDirectory,
         string nodeName,
         string statusListen = DefaultStatusListen)
+        => StartWithSource(lab, ns, ["--manifests", manifestDirectory], nodeName, statusListen);
+
+    /// <summary>Starts <c>beacon run SOURCE-ARGS --node NAME --status-listen ADDR</c> inside <paramref name="ns"/> (e.g. <c>--kubeconfig FILE</c>).</summary>
+    public static BeaconProcess StartWithSource(
+        NetworkLab lab,
+        LabNamespace ns,
+        IReadOnlyList<string> sourceArguments,
+        string nodeName,
+        string statusListen = DefaultStatusListen)
     {
         var assembly = LocateAgentAssembly();
         var process = lab.Start(
             ns,
             $"beacon-{ns.Name}",
-            ["dotnet", assembly, "run", "--manifests", manifestDirectory, "--node", nodeName, "--status-listen", statusListen]);
+            ["dotnet", assembly, "run", .. sourceArguments, "--node", nodeName, "--status-listen", statusListen]);
         return new BeaconProcess(ns, process, statusListen, assembly);
     }
 

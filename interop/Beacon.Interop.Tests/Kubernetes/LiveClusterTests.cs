@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Beacon.Cluster.Manifests;
+using Beacon.Interop.Tests.Beacon;
+using Beacon.Interop.Tests.Lab;
+using Beacon.Kubernetes.Testing;
+using k8s;
+using static Beacon.Interop.Tests.Beacon.BeaconLab;
+
+namespace Beacon.Interop.Tests.Kubernetes;
+
+/// <summary>
+/// The agent reading a live API server (the in-process one, reached at 127.0.0.1:6443 of the
+/// node's namespace) and announcing to FRR, including while that API server is away.
+/// </summary>
+public sealed class LiveClusterTests
+{
+    private const string Kubeconfig = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+          - name: test
+            cluster:
+              server: http://127.0.0.1:6443
+        users:
+          - name: agent
+            user:
+              token: interop-test
+        contexts:
+          - name: test
+            context:
+              cluster: test
+              user: agent
+        current-context: test
+        """;
+
+    private static void Seed(TestApiServer server, params string[] documents)
+    {
+        var snapshot = ManifestDirectorySource.LoadText(string.Join("\n---\n", documents));
+        Assert.Empty(snapshot.Errors);
+        foreach (var obj in snapshot.ClusterConfigs.Values.Cast<IKubernetesObject<k8s.Models.V1ObjectMeta>>()
+            .Concat(snapshot.PeerConfigs.Values).Concat(snapshot.Advertisements.Values)
+            .Concat(snapshot.Nodes.Values).Concat(snapshot.Services.Values).Concat(snapshot.EndpointSlices.Values))
+        {
+            var kind = server.Store.FindByKind(obj.ApiVersion, obj.Kind) ?? throw new InvalidOperationException($"{obj.Kind} not served");
+            server.Store.Put(kind, JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject());
+        }
+    }
+
+    private static async Task<CommandResult> ReadyzAsync(LabNamespace node) =>
+        await node.ExecAsync(["curl", "-sS", "--max-time", "5", "-o", "/dev/stdout", "-w", "%{http_code}", "http://127.0.0.1:9179/readyz"]);
+
+    [Fact]
+    public async Task Routes_follow_the_api_server_and_stay_up_while_it_is_away()
+    {
+        await using var lab = await BeaconLab.CreateAsync(nodeCount: 1);
+        var node = lab.Node(0);
+        await using var server = await TestApiServer.StartNewAsync(new TestApiServerOptions
+        {
+            Kinds = ResourceKinds.Beacon,
+            ExtraListeners = [() => NamespaceSockets.Listen(node.Name, new IPEndPoint(IPAddress.Loopback, 6443))],
+        });
+        Seed(server,
+            Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
+            Manifests.PeerConfig(),
+            Manifests.ServiceAdvertisement("services"),
+            Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26"),
+            Manifests.Service("web", "Cluster", "203.0.113.10"));
+        var kubeconfig = Path.Combine(lab.Lab.CreateDirectory("kube"), "config");
+        await File.WriteAllTextAsync(kubeconfig, Kubeconfig);
+
+        await lab.StartFrrAsync();
+        var beacon = BeaconProcess.StartWithSource(lab.Lab, node, ["--kubeconfig", kubeconfig], "node1");
+        await using var _ = beacon;
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.10/32"]);
+
+        // A Service created through the API is announced.
+        using var client = new k8s.Kubernetes(server.ClientConfiguration);
+        Seed(server, Manifests.Service("api", "Cluster", "203.0.113.11"));
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.10/32", "203.0.113.11/32"]);
+
+        // The API server goes away: the agent says it is not ready and keeps announcing.
+        await server.StopAsync();
+        await Eventually.UntilAsync("readyz reports the outage", () => ReadyzAsync(node), r => r.StandardOutput.EndsWith("503", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var during = await lab.Frr.GetRoutesAsync(AddressFamily.InterNetwork);
+        Assert.Equal(["203.0.113.10/32", "203.0.113.11/32"], during.PrefixesFrom(node.IPv4).Order());
+
+        // Changed while it was away; converges when it is back.
+        server.Store.Delete(server.Store.FindByKind("v1", "Service")!, "default", "web");
+        Seed(server, Manifests.Service("edge", "Cluster", "203.0.113.12"));
+        await server.StartAsync();
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.11/32", "203.0.113.12/32"]);
+        await Eventually.UntilAsync("readyz recovers", () => ReadyzAsync(node), r => r.StandardOutput.EndsWith("200", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+    }
+}
