@@ -21,6 +21,9 @@ internal sealed partial class NodeStateWriter
     /// <summary>How often the speaker is sampled, and so the shortest time between two writes.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the object is read back even when nothing changed, to undo writes by others.</summary>
+    public static readonly TimeSpan ResyncInterval = TimeSpan.FromMinutes(5);
+
     /// <summary>Longest wait between attempts while the API server fails.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
@@ -39,6 +42,7 @@ internal sealed partial class NodeStateWriter
     private BgpNodeState? _current;
     private string? _writtenPeers;
     private V1Condition? _writtenReady;
+    private DateTimeOffset _nextRead;
     private int _failures;
 
     public NodeStateWriter(IKubernetes client, string nodeName, TimeProvider timeProvider, ILogger<NodeStateWriter> logger)
@@ -112,7 +116,7 @@ internal sealed partial class NodeStateWriter
         PeerASN = peer.PeerAsn,
         LocalASN = peer.LocalAsn,
         State = peer.State.ToString(),
-        EstablishedTime = peer.EstablishedTime?.UtcDateTime,
+        EstablishedTime = peer.EstablishedTime is { } established ? WholeSeconds(established) : null,
         HoldTimeSeconds = peer.HoldTime,
         KeepaliveTimeSeconds = peer.KeepaliveTime,
         Capabilities = peer.PeerCapabilities.IsDefaultOrEmpty ? null : [.. peer.PeerCapabilities],
@@ -138,7 +142,7 @@ internal sealed partial class NodeStateWriter
             message = message[..(MaxConditionMessageLength - 3)] + "...";
         }
 
-        var transition = previous is not null && previous.Status == status ? previous.LastTransitionTime : now.UtcDateTime;
+        var transition = previous is not null && previous.Status == status ? previous.LastTransitionTime : WholeSeconds(now);
         return new V1Condition
         {
             Type = ReadyCondition,
@@ -149,6 +153,10 @@ internal sealed partial class NodeStateWriter
         };
     }
 
+    // Kubernetes times (metav1.Time) have whole seconds; finer ticks would not survive a read back.
+    private static DateTime WholeSeconds(DateTimeOffset time) =>
+        new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+
     private static bool SameCondition(V1Condition? a, V1Condition? b) =>
         a is not null && b is not null && a.Status == b.Status && a.Reason == b.Reason && a.Message == b.Message;
 
@@ -156,37 +164,55 @@ internal sealed partial class NodeStateWriter
 
     private async Task SyncAsync(IReadOnlyList<PeerStatus> peers, CancellationToken cancellationToken)
     {
-        var desired = Project(peers, _writtenReady, _time.GetUtcNow());
-        var peersJson = KubernetesJson.Serialize(desired.Peers);
-        if (_current is not null && peersJson == _writtenPeers && SameCondition(desired.Conditions![0], _writtenReady))
+        var now = _time.GetUtcNow();
+        if (_current is null || now >= _nextRead)
         {
-            return;
+            await ReadAsync(cancellationToken);
         }
 
         for (var attempt = 0; ; attempt++)
         {
-            var current = _current ?? await GetOrCreateAsync(cancellationToken);
-            current.Status = desired;
+            var desired = Project(peers, _writtenReady, now);
+            var peersJson = KubernetesJson.Serialize(desired.Peers);
+            var ready = desired.Conditions![0];
+            if (peersJson == _writtenPeers && SameCondition(ready, _writtenReady))
+            {
+                return;
+            }
+
+            _current!.Status = desired;
             try
             {
                 _current = Convert(await _client.CustomObjects.ReplaceClusterCustomObjectStatusAsync(
-                    current, BeaconApi.Group, BeaconApi.Version, Plural, _nodeName, cancellationToken: cancellationToken));
+                    _current, BeaconApi.Group, BeaconApi.Version, Plural, _nodeName, cancellationToken: cancellationToken));
                 _writtenPeers = peersJson;
-                _writtenReady = desired.Conditions![0];
+                _writtenReady = ready;
                 return;
             }
             catch (HttpOperationException ex) when (IsStatus(ex, HttpStatusCode.Conflict) && attempt < MaxConflictRetries)
             {
                 // Someone else wrote the object since we read it: read it again and put our status on top.
                 Log.Conflict(_logger, _nodeName);
-                _current = null;
+                await ReadAsync(cancellationToken);
             }
             catch (HttpOperationException ex) when (IsStatus(ex, HttpStatusCode.NotFound) && attempt < MaxConflictRetries)
             {
                 // Deleted behind our back (by hand, or with a Node of the same name): create it again.
-                _current = null;
+                await ReadAsync(cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Takes what the API server holds as what was written: after a restart an unchanged status is not written
+    /// again and Ready keeps its transition time; a status someone else overwrote is put back at the next resync.
+    /// </summary>
+    private async Task ReadAsync(CancellationToken cancellationToken)
+    {
+        _current = await GetOrCreateAsync(cancellationToken);
+        _writtenPeers = _current.Status?.Peers is { } peers ? KubernetesJson.Serialize(peers) : null;
+        _writtenReady = _current.Status?.Conditions?.FirstOrDefault(c => c.Type == ReadyCondition);
+        _nextRead = _time.GetUtcNow() + ResyncInterval;
     }
 
     private async Task<BgpNodeState> GetOrCreateAsync(CancellationToken cancellationToken)

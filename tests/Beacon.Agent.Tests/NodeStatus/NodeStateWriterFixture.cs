@@ -14,7 +14,7 @@ internal sealed class NodeStateWriterFixture : IAsyncDisposable
     public const string NodeName = "node-1";
 
     private readonly SemaphoreSlim _passes = new(0);
-    private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
     private readonly k8s.Kubernetes _client;
     private Task? _run;
@@ -23,10 +23,7 @@ internal sealed class NodeStateWriterFixture : IAsyncDisposable
     {
         Server = server;
         _client = new k8s.Kubernetes(server.ClientConfiguration);
-        Writer = new NodeStateWriter(_client, NodeName, Time, NullLogger<NodeStateWriter>.Instance)
-        {
-            Waiting = () => _passes.Release(),
-        };
+        Writer = NewWriter();
     }
 
     public TestApiServer Server { get; }
@@ -35,7 +32,7 @@ internal sealed class NodeStateWriterFixture : IAsyncDisposable
 
     public FakeSpeakerStatus Speaker { get; } = FakeSpeakerStatus.WithTwoPeers();
 
-    public NodeStateWriter Writer { get; }
+    public NodeStateWriter Writer { get; private set; }
 
     /// <summary>Bounds every wait so a broken writer fails the test instead of hanging it.</summary>
     public CancellationToken Timeout => _timeout.Token;
@@ -54,6 +51,17 @@ internal sealed class NodeStateWriterFixture : IAsyncDisposable
     {
         _run = Writer.RunAsync(Speaker, _stop.Token);
         await NextPassAsync();
+    }
+
+    /// <summary>Stops the writer and runs a new one, as when the agent restarts.</summary>
+    public async Task RestartAsync()
+    {
+        await _stop.CancelAsync();
+        await _run!;
+        _stop.Dispose();
+        _stop = new CancellationTokenSource();
+        Writer = NewWriter();
+        await RunAsync();
     }
 
     /// <summary>Lets one sampling interval pass and returns once the writer has handled that sample.</summary>
@@ -80,6 +88,11 @@ internal sealed class NodeStateWriterFixture : IAsyncDisposable
         _timeout.Dispose();
         _passes.Dispose();
     }
+
+    private NodeStateWriter NewWriter() => new(_client, NodeName, Time, NullLogger<NodeStateWriter>.Instance)
+    {
+        Waiting = () => _passes.Release(),
+    };
 
     private Task NextPassAsync() => _passes.WaitAsync(Timeout);
 }

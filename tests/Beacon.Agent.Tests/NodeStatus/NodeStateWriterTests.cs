@@ -203,6 +203,42 @@ public sealed class NodeStateWriterTests
     }
 
     [Fact]
+    public async Task After_a_restart_an_unchanged_status_is_not_written_and_ready_keeps_its_transition_time()
+    {
+        await using var fixture = await NodeStateWriterFixture.StartAsync();
+        await fixture.RunAsync();
+        var transition = fixture.Stored()!.Status!.Conditions![0].LastTransitionTime;
+        fixture.Server.ClearRequests();
+
+        await fixture.RestartAsync();
+        await fixture.TickAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Empty(fixture.StatusWrites());
+        fixture.SetPeer(fixture.Peer("tor-b") with { LastError = "connection reset" });
+        await fixture.TickAsync();
+        var ready = fixture.Stored()!.Status!.Conditions![0];
+        Assert.Equal(("False", transition), (ready.Status, ready.LastTransitionTime));
+        Assert.Contains("connection reset", ready.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_status_overwritten_by_someone_else_is_put_back_at_the_next_resync()
+    {
+        await using var fixture = await NodeStateWriterFixture.StartAsync();
+        await fixture.RunAsync();
+        var state = fixture.Stored()!;
+        state.Status = new BgpNodeStateStatus { Peers = [] };
+        fixture.Server.Store.Put(state);
+
+        await fixture.TickAsync();
+        Assert.Empty(fixture.Stored()!.Status!.Peers!);
+
+        await fixture.TickAsync(NodeStateWriter.ResyncInterval);
+
+        Assert.Equal(["tor-a", "tor-b"], fixture.Stored()!.Status!.Peers!.Select(p => p.Name));
+    }
+
+    [Fact]
     public void A_node_without_peers_is_ready()
     {
         var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
