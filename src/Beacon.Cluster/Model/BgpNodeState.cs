@@ -27,6 +27,10 @@ public sealed class BgpNodeStateStatus
 {
     [JsonPropertyName("peers")]
     public IList<BgpPeerState>? Peers { get; set; }
+
+    /// <summary><c>Ready</c>: True when every configured peer is Established (or none is configured).</summary>
+    [JsonPropertyName("conditions")]
+    public IList<V1Condition>? Conditions { get; set; }
 }
 
 public sealed class BgpPeerState
@@ -56,7 +60,7 @@ public sealed class BgpPeerState
     [JsonPropertyName("keepaliveTimeSeconds")]
     public int? KeepaliveTimeSeconds { get; set; }
 
-    /// <summary>Capabilities both sides announced (e.g. <c>multiprotocol-ipv4-unicast</c>, <c>four-octet-as</c>).</summary>
+    /// <summary>Capabilities the peer announced in its OPEN (e.g. <c>multiprotocol(1/1)</c>, <c>4-octet-as</c>).</summary>
     [JsonPropertyName("capabilities")]
     public IList<string>? Capabilities { get; set; }
 
