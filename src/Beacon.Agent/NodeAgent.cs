@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Beacon.Agent.Announcements;
+using Beacon.Agent.NodeStatus;
 using Beacon.Agent.Status;
 using Beacon.Bgp.Session;
 using Beacon.Bgp.Speaker;
@@ -26,10 +27,13 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     private ImmutableHashSet<string> _reportedDiagnostics = [];
     private IReadOnlyList<PeerStatus> _refused = [];
 
-    public NodeAgent(AgentContext context, IClusterSource source)
+    private readonly NodeStateWriter? _nodeState;
+
+    public NodeAgent(AgentContext context, IClusterSource source, NodeStateWriter? nodeState = null)
     {
         _context = context;
         _source = source;
+        _nodeState = nodeState;
         _logger = context.LoggerFactory.CreateLogger<NodeAgent>();
         var metrics = new BgpMetrics(context.MeterFactory);
         _speaker = new BgpSpeaker(new SessionEnvironment
@@ -49,6 +53,9 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         _context.Readiness.Block(SourceReadiness, "waiting for the first configuration snapshot");
+
+        // The node's BGPNodeState follows what `beacon peers` shows, refused peers included.
+        var writingNodeState = _nodeState?.RunAsync(this, stoppingToken) ?? Task.CompletedTask;
         try
         {
             await foreach (var snapshot in _source.WatchAsync(stoppingToken))
@@ -72,6 +79,7 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         }
         finally
         {
+            await writingNodeState;
             await _speaker.StopAsync("Beacon agent shutting down");
         }
     }

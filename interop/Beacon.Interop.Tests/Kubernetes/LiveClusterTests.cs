@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Beacon.Cluster.Manifests;
+using Beacon.Cluster.Model;
 using Beacon.Interop.Tests.Beacon;
 using Beacon.Interop.Tests.Lab;
 using Beacon.Kubernetes.Testing;
@@ -74,6 +75,17 @@ public sealed class LiveClusterTests
         var beacon = BeaconProcess.StartWithSource(lab.Lab, node, ["--kubeconfig", kubeconfig], "node1");
         await using var _ = beacon;
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.10/32"]);
+
+        // The agent reports its sessions in the node's BGPNodeState.
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            var state = await server.Store.WaitForAsync<BgpNodeState>(null, "node1",
+                s => s?.Status?.Peers?.Any(p => p is { Name: PeerName, State: "Established" } && p.Families?.Any(f => f is { Afi: "ipv4", Advertised: 1 }) == true) == true,
+                patience.Token);
+            var peer = Assert.Single(state!.Status!.Peers!);
+            Assert.Equal("198.51.100.1", peer.PeerAddress);
+            Assert.Equal(9, peer.HoldTimeSeconds);
+        }
 
         // A Service created through the API is announced.
         using var client = new k8s.Kubernetes(server.ClientConfiguration);
