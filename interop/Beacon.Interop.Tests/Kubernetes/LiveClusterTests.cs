@@ -105,4 +105,45 @@ public sealed class LiveClusterTests
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.11/32", "203.0.113.12/32"]);
         await Eventually.UntilAsync("readyz recovers", () => ReadyzAsync(node), r => r.StandardOutput.EndsWith("200", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task A_local_service_route_moves_between_nodes_with_its_ready_endpoint()
+    {
+        await using var lab = await BeaconLab.CreateAsync(nodeCount: 2);
+        await using var server = await TestApiServer.StartNewAsync(new TestApiServerOptions
+        {
+            Kinds = ResourceKinds.Beacon,
+            ExtraListeners =
+            [
+                () => NamespaceSockets.Listen(lab.Node(0).Name, new IPEndPoint(IPAddress.Loopback, 6443)),
+                () => NamespaceSockets.Listen(lab.Node(1).Name, new IPEndPoint(IPAddress.Loopback, 6443)),
+            ],
+        });
+        Seed(server,
+            Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
+            Manifests.PeerConfig(),
+            Manifests.ServiceAdvertisement("services"),
+            Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26"),
+            Manifests.Node("node2", "198.51.100.3", "192.0.2.64/26"),
+            Manifests.Service("api", "Local", "203.0.113.11"),
+            Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.10", "node1")));
+        var kubeconfig = Path.Combine(lab.Lab.CreateDirectory("kube"), "config");
+        await File.WriteAllTextAsync(kubeconfig, Kubeconfig);
+        await lab.StartFrrAsync(maximumPaths: 4);
+        await using var first = BeaconProcess.StartWithSource(lab.Lab, lab.Node(0), ["--kubeconfig", kubeconfig], "node1");
+        await using var second = BeaconProcess.StartWithSource(lab.Lab, lab.Node(1), ["--kubeconfig", kubeconfig], "node2");
+        await lab.Frr.WaitForEstablishedAsync(lab.Node(0).IPv4);
+        await lab.Frr.WaitForEstablishedAsync(lab.Node(1).IPv4);
+
+        static IEnumerable<IPAddress?> NextHops(FrrRoutingTable table) => table.Paths("203.0.113.11/32").Select(p => p.NextHop);
+        await lab.WaitForFrrAsync(AddressFamily.InterNetwork, t => NextHops(t).SequenceEqual([lab.Node(0).IPv4]), "api via node1 only");
+
+        // The endpoint moves to node2: the route follows, with no moment of two paths left over.
+        Seed(server, Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.70", "node2")));
+        await lab.WaitForFrrAsync(AddressFamily.InterNetwork, t => NextHops(t).SequenceEqual([lab.Node(1).IPv4]), "api via node2 only");
+
+        // No ready endpoint anywhere: no node announces it.
+        Seed(server, Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.70", "node2", Ready: false)));
+        await lab.WaitForFrrAsync(AddressFamily.InterNetwork, t => !NextHops(t).Any(), "api withdrawn");
+    }
 }
