@@ -90,8 +90,10 @@ public sealed partial class AllocatorController
             });
             using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             Task leading = Task.CompletedTask;
+            var started = false;
             elector.OnStartedLeading += () =>
             {
+                started = true;
                 _leading = true;
                 Log.StartedLeading(_logger, _options.Identity);
                 leading = Task.Run(() => LeadAsync(term.Token), CancellationToken.None);
@@ -118,11 +120,10 @@ public sealed partial class AllocatorController
             }
             finally
             {
-                var wasLeading = _leading || !leading.IsCompleted;
                 _leading = false;
                 await term.CancelAsync();
                 await leading;
-                if (wasLeading)
+                if (started)
                 {
                     Log.StoppedLeading(_logger, _options.Identity);
                 }

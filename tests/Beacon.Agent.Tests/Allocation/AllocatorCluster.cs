@@ -36,9 +36,9 @@ internal sealed class AllocatorCluster : IAsyncDisposable
         return new AllocatorCluster(server, client);
     }
 
-    public Candidate Start(string identity)
+    public Candidate Start(string identity, TimeSpan? leaseDuration = null)
     {
-        var candidate = new Candidate(Server, identity);
+        var candidate = new Candidate(Server, identity, leaseDuration ?? TimeSpan.FromSeconds(1));
         _candidates.Add(candidate);
         return candidate;
     }
@@ -96,6 +96,13 @@ internal sealed class AllocatorCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until candidates have read or written the Lease <paramref name="count"/> more times: they are running, and have had time to see what came before.</summary>
+    public Task WaitForLeaseReadsAsync(int count)
+    {
+        var before = Server.Requests.Count(r => r.Resource == "leases");
+        return EventuallyAsync(() => Server.Requests.Count(r => r.Resource == "leases") >= before + count);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var candidate in _candidates)
@@ -114,7 +121,7 @@ internal sealed class AllocatorCluster : IAsyncDisposable
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _run;
 
-        public Candidate(TestApiServer server, string identity)
+        public Candidate(TestApiServer server, string identity, TimeSpan leaseDuration)
         {
             Identity = identity;
             _client = new k8s.Kubernetes(server.ClientConfiguration);
@@ -125,7 +132,7 @@ internal sealed class AllocatorCluster : IAsyncDisposable
                 {
                     Namespace = Namespace,
                     Identity = identity,
-                    LeaseDuration = TimeSpan.FromSeconds(1),
+                    LeaseDuration = leaseDuration,
                     RenewDeadline = TimeSpan.FromMilliseconds(800),
                     RetryPeriod = TimeSpan.FromMilliseconds(100),
                 },

@@ -35,6 +35,11 @@ public sealed class AllocatorControllerTests
         Assert.Equal("Normal", e.Type);
         Assert.Equal(web.Metadata.Uid, e.InvolvedObject.Uid);
         Assert.Contains("203.0.113.10", e.Message, StringComparison.Ordinal);
+
+        // Settled: the leader's own writes come back as snapshots that need no further write.
+        await cluster.WaitForLeaseReadsAsync(5);
+        Assert.Single(cluster.Server.Requests, r => r.Resource == "services/status" && r.StatusCode == 200);
+        Assert.Single(cluster.Events("web"));
     }
 
     [Fact]
@@ -127,33 +132,28 @@ public sealed class AllocatorControllerTests
         await using var cluster = await AllocatorCluster.StartAsync();
         cluster.PutPool("blue", "203.0.113.10", "203.0.113.12");
 
-        // Another agent holds a fresh Lease for a long time: this one must stay a follower.
+        // Another agent holds the Lease. The elector judges expiry by its own clock from when
+        // it first saw the record, with its own lease duration: an hour here, so this agent
+        // stays a follower for the whole test however slow the machine is.
         var now = DateTime.UtcNow;
         cluster.Server.Store.Put(new V1Lease
         {
             ApiVersion = "coordination.k8s.io/v1",
             Kind = "Lease",
             Metadata = new V1ObjectMeta { Name = Beacon.Agent.Allocation.AllocatorOptions.LeaseName, NamespaceProperty = Namespace },
-            Spec = new V1LeaseSpec { HolderIdentity = "node-gone", LeaseDurationSeconds = 3600, AcquireTime = now, RenewTime = now },
+            Spec = new V1LeaseSpec { HolderIdentity = "node-gone", LeaseDurationSeconds = 15, AcquireTime = now, RenewTime = now },
         });
-        var follower = cluster.Start("node-b");
+        var follower = cluster.Start("node-b", leaseDuration: TimeSpan.FromHours(1));
         await cluster.CreateServiceAsync("web");
 
         // The follower keeps reading the Lease; after a few rounds it has seen the Service too.
-        var leaseReads = cluster.Server.Requests.Count(r => r.Resource == "leases");
-        await cluster.EventuallyAsync(() => cluster.Server.Requests.Count(r => r.Resource == "leases") >= leaseReads + 5);
+        await cluster.WaitForLeaseReadsAsync(5);
         Assert.False(follower.Controller.IsLeading);
         Assert.DoesNotContain(cluster.Server.Requests, r => r.Verb is "patch" or "update" && r.Resource is "services/status" or "services");
         Assert.Empty(cluster.Events("web"));
 
-        // The holder lets the Lease go: the candidate takes it and allocates.
-        cluster.Server.Store.Put(new V1Lease
-        {
-            ApiVersion = "coordination.k8s.io/v1",
-            Kind = "Lease",
-            Metadata = new V1ObjectMeta { Name = Beacon.Agent.Allocation.AllocatorOptions.LeaseName, NamespaceProperty = Namespace },
-            Spec = new V1LeaseSpec { HolderIdentity = "node-gone", LeaseDurationSeconds = 1, AcquireTime = now.AddHours(-1), RenewTime = now.AddHours(-1) },
-        });
+        // The Lease goes away: the candidate creates it and allocates.
+        Assert.True(cluster.Server.Store.Delete(cluster.Server.Store.KindOf<V1Lease>(), Namespace, Beacon.Agent.Allocation.AllocatorOptions.LeaseName));
         await cluster.WaitForLeaderAsync("node-b");
         Assert.Equal(["203.0.113.10"], Ingress(await cluster.WaitForAddressAsync("web")));
     }
@@ -202,5 +202,33 @@ public sealed class AllocatorControllerTests
 
         Assert.Equal(["203.0.113.10"], Ingress(await cluster.WaitForAddressAsync("web")));
         Assert.Contains(cluster.Server.Requests, r => r.Resource == "services/status" && r.StatusCode == 409);
+    }
+
+    [Fact]
+    public async Task A_leader_that_loses_the_Lease_stops_writing()
+    {
+        await using var cluster = await AllocatorCluster.StartAsync();
+        cluster.PutPool("blue", "203.0.113.10", "203.0.113.12");
+        // A lease duration of an hour: once node-a has seen another holder it will not take
+        // the Lease back for the rest of the test; a renewal that fails ends its term in 800 ms.
+        var alice = cluster.Start("node-a", leaseDuration: TimeSpan.FromHours(1));
+        await cluster.WaitForLeaderAsync("node-a");
+        await cluster.CreateServiceAsync("first");
+        await cluster.WaitForAddressAsync("first");
+
+        // Another holder takes the Lease over (as after a partition that outlasted the lease).
+        var lease = cluster.Lease!;
+        lease.Spec.HolderIdentity = "node-other";
+        lease.Spec.RenewTime = DateTime.UtcNow;
+        cluster.Server.Store.Put(lease);
+        await cluster.EventuallyAsync(() => !alice.Controller.IsLeading);
+        cluster.Server.ClearRequests();
+
+        await cluster.CreateServiceAsync("second");
+        await cluster.WaitForLeaseReadsAsync(5);
+
+        Assert.DoesNotContain(cluster.Server.Requests, r => r.Resource == "services/status");
+        Assert.Empty(Ingress(cluster.Server.Store.Get<V1Service>("default", "second")!));
+        Assert.Empty(cluster.Events("second"));
     }
 }
