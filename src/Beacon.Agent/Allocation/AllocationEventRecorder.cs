@@ -28,6 +28,7 @@ internal sealed partial class AllocationEventRecorder
     private readonly ILogger _logger;
     private readonly Dictionary<EventKey, Recorded> _recorded = [];
     private HashSet<EventKey> _ongoing = [];
+    private long _sequence;
 
     public AllocationEventRecorder(IKubernetes client, string identity, TimeProvider time, ILogger logger)
     {
@@ -82,9 +83,6 @@ internal sealed partial class AllocationEventRecorder
         }
     }
 
-    /// <summary>Forgets what is ongoing, so a new term of leadership reports what it sees.</summary>
-    public void Reset() => _ongoing = [];
-
     private async Task<Recorded> CreateAsync(EventKey key, ClusterSnapshot snapshot, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().UtcDateTime;
@@ -94,8 +92,9 @@ internal sealed partial class AllocationEventRecorder
         {
             Metadata = new V1ObjectMeta
             {
-                // client-go names events <object>.<unix nanoseconds in hex>.
-                Name = $"{key.Object.Name}.{(_time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000 + Random.Shared.Next(1_000_000)).ToString("x", CultureInfo.InvariantCulture)}",
+                // client-go names events <object>.<unix nanoseconds in hex>; the sequence keeps
+                // two events of one object within a clock tick apart.
+                Name = $"{key.Object.Name}.{(_time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000 + (++_sequence % 1_000_000)).ToString("x", CultureInfo.InvariantCulture)}",
                 NamespaceProperty = ns,
             },
             InvolvedObject = new V1ObjectReference

@@ -138,7 +138,6 @@ public sealed partial class AllocatorController
 
     private async Task LeadAsync(CancellationToken term)
     {
-        _events.Reset();
         ClusterSnapshot? done = null;
         try
         {
@@ -152,7 +151,15 @@ public sealed partial class AllocatorController
                 }
 
                 done = snapshot;
-                await ApplyAsync(snapshot, term);
+                try
+                {
+                    await ApplyAsync(snapshot, term);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One bad snapshot must not end allocation for the rest of the term.
+                    Log.PlanFailed(_logger, snapshot.Version, ex);
+                }
             }
         }
         catch (OperationCanceledException) when (term.IsCancellationRequested)
@@ -163,6 +170,10 @@ public sealed partial class AllocatorController
     private async Task ApplyAsync(ClusterSnapshot snapshot, CancellationToken term)
     {
         var plan = IpAllocator.Plan(snapshot);
+
+        // Events first: a term that ends between a status write and its event would leave the
+        // event unsaid, since the next plan (from the written status) no longer has it.
+        await _events.RecordAsync(plan.Events, snapshot, term);
         foreach (var allocation in plan.Services)
         {
             if (snapshot.Services.GetValueOrDefault($"{allocation.Namespace}/{allocation.Name}") is { } service)
@@ -178,9 +189,6 @@ public sealed partial class AllocatorController
                 await WriteAsync($"{LoadBalancerIpPool.KindName} {poolPlan.Name}", () => WritePoolAsync(pool, poolPlan, term));
             }
         }
-
-        term.ThrowIfCancellationRequested();
-        await _events.RecordAsync(plan.Events, snapshot, term);
     }
 
     private async Task WriteAsync(string what, Func<Task> write)
@@ -277,6 +285,9 @@ public sealed partial class AllocatorController
 
         [LoggerMessage(EventId = 1405, Level = LogLevel.Warning, Message = "Allocator: leader election failed: {Error}")]
         public static partial void ElectionFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = 1407, Level = LogLevel.Error, Message = "Allocator: planning or writing snapshot {Version} failed")]
+        public static partial void PlanFailed(ILogger logger, long version, Exception exception);
 
         [LoggerMessage(EventId = 1406, Level = LogLevel.Information, Message = "Allocator: Service {Namespace}/{Name} has {Addresses}")]
         public static partial void ServiceWritten(ILogger logger, string @namespace, string name, string addresses);

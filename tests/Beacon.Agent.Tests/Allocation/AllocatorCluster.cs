@@ -38,7 +38,7 @@ internal sealed class AllocatorCluster : IAsyncDisposable
 
     public Candidate Start(string identity, TimeSpan? leaseDuration = null)
     {
-        var candidate = new Candidate(Server, identity, leaseDuration ?? TimeSpan.FromSeconds(1));
+        var candidate = new Candidate(Server, identity, leaseDuration ?? TimeSpan.FromSeconds(3));
         _candidates.Add(candidate);
         return candidate;
     }
@@ -133,7 +133,8 @@ internal sealed class AllocatorCluster : IAsyncDisposable
                     Namespace = Namespace,
                     Identity = identity,
                     LeaseDuration = leaseDuration,
-                    RenewDeadline = TimeSpan.FromMilliseconds(800),
+                    // Generous against a loaded machine: a renewal slower than this ends the term.
+                    RenewDeadline = TimeSpan.FromSeconds(2),
                     RetryPeriod = TimeSpan.FromMilliseconds(100),
                 },
                 NullLoggerFactory.Instance);

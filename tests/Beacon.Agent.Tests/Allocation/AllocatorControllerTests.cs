@@ -210,7 +210,7 @@ public sealed class AllocatorControllerTests
         await using var cluster = await AllocatorCluster.StartAsync();
         cluster.PutPool("blue", "203.0.113.10", "203.0.113.12");
         // A lease duration of an hour: once node-a has seen another holder it will not take
-        // the Lease back for the rest of the test; a renewal that fails ends its term in 800 ms.
+        // the Lease back for the rest of the test; a renewal that fails ends its term within the renew deadline.
         var alice = cluster.Start("node-a", leaseDuration: TimeSpan.FromHours(1));
         await cluster.WaitForLeaderAsync("node-a");
         await cluster.CreateServiceAsync("first");
