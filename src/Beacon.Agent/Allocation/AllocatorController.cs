@@ -23,7 +23,7 @@ namespace Beacon.Agent.Allocation;
 /// </summary>
 /// <remarks>
 /// Snapshots come in through <see cref="Observe"/> (latest wins) from whoever reads the
-/// cluster; the allocator never reads the API server on its own. Every write carries the
+/// cluster (<see cref="AllocatingClusterSource"/>); the allocator never reads the API server on its own. Every write carries the
 /// <c>resourceVersion</c> the plan was made from: a <c>409 Conflict</c> means a newer object
 /// is on its way in the next snapshot, which is planned afresh.
 /// </remarks>
@@ -57,26 +57,7 @@ public sealed partial class AllocatorController
         _changed.Writer.TryWrite(true);
     }
 
-    /// <summary>Feeds <paramref name="snapshots"/> to <see cref="Observe"/> while running the election.</summary>
-    public async Task RunAsync(IAsyncEnumerable<ClusterSnapshot> snapshots, CancellationToken cancellationToken)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var election = RunAsync(stop.Token);
-        try
-        {
-            await foreach (var snapshot in snapshots.WithCancellation(stop.Token))
-            {
-                Observe(snapshot);
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await election;
-        }
-    }
-
-    /// <summary>Campaigns for the Lease until cancelled, allocating whenever this agent leads.</summary>
+    /// <summary>Campaigns for the Lease until cancelled (then returns), allocating whenever this agent leads.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)

@@ -138,7 +138,13 @@ internal sealed class AllocatorCluster : IAsyncDisposable
                     RetryPeriod = TimeSpan.FromMilliseconds(100),
                 },
                 NullLoggerFactory.Instance);
-            _run = Task.Run(() => Controller.RunAsync(source.WatchAsync(_stop.Token), _stop.Token));
+            _run = Task.Run(async () =>
+            {
+                // As the agent runs it: the snapshots it consumes feed the allocator.
+                await foreach (var snapshot in new AllocatingClusterSource(source, Controller).WatchAsync(_stop.Token))
+                {
+                }
+            });
         }
 
         public string Identity { get; }

@@ -167,7 +167,8 @@ public sealed class AllocatorControllerTests
         await cluster.WaitForLeaderAsync("node-a");
         var bob = cluster.Start("node-b");
 
-        // Created newest first, so an allocator that numbered by age would swap them.
+        // Name order is the reverse of age (and creation times may tie to the second), so an
+        // allocator that renumbered from scratch could swap them.
         await cluster.CreateServiceAsync("zeta");
         Assert.Equal(["203.0.113.10"], Ingress(await cluster.WaitForAddressAsync("zeta")));
         await cluster.CreateServiceAsync("alpha");
