@@ -232,4 +232,24 @@ public sealed class AllocatorControllerTests
         Assert.Empty(Ingress(cluster.Server.Store.Get<V1Service>("default", "second")!));
         Assert.Empty(cluster.Events("second"));
     }
+
+    [Fact]
+    public async Task Overlapping_pools_put_a_Conflict_condition_and_an_Event_on_the_younger_pool()
+    {
+        await using var cluster = await AllocatorCluster.StartAsync();
+        cluster.PutPool("a-first", "203.0.113.10", "203.0.113.19");
+        cluster.PutPool("b-second", "203.0.113.15", "203.0.113.25");
+        cluster.Start("node-a");
+
+        var second = await cluster.WaitForPoolAsync("b-second", p => Condition(p.Status?.Conditions, IpAllocator.ConflictCondition)?.Status == "True");
+        Assert.Contains("a-first", Condition(second.Status!.Conditions, IpAllocator.ConflictCondition)!.Message, StringComparison.Ordinal);
+        var first = await cluster.WaitForPoolAsync("a-first", p => Condition(p.Status?.Conditions, IpAllocator.ConflictCondition) is not null);
+        Assert.Equal("False", Condition(first.Status!.Conditions, IpAllocator.ConflictCondition)!.Status);
+
+        await cluster.EventuallyAsync(() => cluster.Events("b-second").Count > 0);
+        var e = Assert.Single(cluster.Events("b-second"));
+        Assert.Equal(("Warning", "IPConflict", "LoadBalancerIPPool", "default"), (e.Type, e.Reason, e.InvolvedObject.Kind, e.Metadata.NamespaceProperty));
+        Assert.Equal(second.Metadata.Uid, e.InvolvedObject.Uid);
+        Assert.Empty(cluster.Events("a-first"));
+    }
 }
