@@ -95,8 +95,9 @@ public sealed partial class AllocatorController
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
             }
-            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or OperationCanceledException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // The election must outlive any failure of one campaign: campaign again.
                 Log.ElectionFailed(_logger, ex.Message);
             }
             finally
