@@ -41,7 +41,7 @@ public sealed class LiveClusterTests
         var snapshot = ManifestDirectorySource.LoadText(string.Join("\n---\n", documents));
         Assert.Empty(snapshot.Errors);
         foreach (var obj in snapshot.ClusterConfigs.Values.Cast<IKubernetesObject<k8s.Models.V1ObjectMeta>>()
-            .Concat(snapshot.PeerConfigs.Values).Concat(snapshot.Advertisements.Values)
+            .Concat(snapshot.PeerConfigs.Values).Concat(snapshot.Advertisements.Values).Concat(snapshot.IpPools.Values)
             .Concat(snapshot.Nodes.Values).Concat(snapshot.Services.Values).Concat(snapshot.EndpointSlices.Values))
         {
             var kind = server.Store.FindByKind(obj.ApiVersion, obj.Kind) ?? throw new InvalidOperationException($"{obj.Kind} not served");
@@ -145,5 +145,53 @@ public sealed class LiveClusterTests
         // No ready endpoint anywhere: no node announces it.
         Seed(server, Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.70", "node2", Ready: false)));
         await lab.WaitForFrrAsync(AddressFamily.InterNetwork, t => !NextHops(t).Any(), "api withdrawn");
+    }
+
+    [Fact]
+    public async Task A_service_created_through_the_api_gets_a_pool_address_and_frr_the_route()
+    {
+        await using var lab = await BeaconLab.CreateAsync(nodeCount: 1);
+        var node = lab.Node(0);
+        await using var server = await TestApiServer.StartNewAsync(new TestApiServerOptions
+        {
+            Kinds = ResourceKinds.Beacon,
+            ExtraListeners = [() => NamespaceSockets.Listen(node.Name, new IPEndPoint(IPAddress.Loopback, 6443))],
+        });
+        server.Store.Put(ResourceKinds.Namespaces, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "beacon-system" } });
+        Seed(server,
+            Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
+            Manifests.PeerConfig(),
+            Manifests.ServiceAdvertisement("services"),
+            Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26"),
+            """
+            apiVersion: beacon.dev/v1alpha1
+            kind: LoadBalancerIPPool
+            metadata:
+              name: lab
+            spec:
+              blocks:
+                - cidr: 203.0.113.32/28
+            """);
+        var kubeconfig = Path.Combine(lab.Lab.CreateDirectory("kube"), "config");
+        await File.WriteAllTextAsync(kubeconfig, Kubeconfig);
+        await lab.StartFrrAsync();
+        await using var beacon = BeaconProcess.StartWithSource(lab.Lab, node, ["--kubeconfig", kubeconfig], "node1");
+        await lab.Frr.WaitForEstablishedAsync(node.IPv4);
+
+        using var client = new k8s.Kubernetes(server.ClientConfiguration);
+        await client.CoreV1.CreateNamespacedServiceAsync(new k8s.Models.V1Service
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "web", NamespaceProperty = "default" },
+            Spec = new k8s.Models.V1ServiceSpec { Type = "LoadBalancer", Ports = [new k8s.Models.V1ServicePort { Port = 80 }] },
+        }, "default");
+
+        // The first usable address of the /28 (its network address is held back).
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var web = await server.Store.WaitForAsync<k8s.Models.V1Service>("default", "web",
+            s => s?.Status?.LoadBalancer?.Ingress?.Count > 0, patience.Token);
+        Assert.Equal("203.0.113.33", Assert.Single(web!.Status.LoadBalancer.Ingress).Ip);
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.33/32"]);
+        var pool = server.Store.Get<LoadBalancerIpPool>(null, "lab");
+        Assert.Equal("1", Assert.Single(pool!.Status!.Counts!).Used);
     }
 }
