@@ -95,6 +95,13 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
         await NextAsync(snapshots, s => s.Services.Count == 1, "web");
+
+        // All eight informers are watching, so the cut below meets the services watch open.
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await _server.WaitForWatchesAsync(8, patience.Token);
+        }
+
         var listsBefore = _server.Requests.Count(r => r.Verb == "list");
 
         // The services watch is cut and cannot come back while a change happens and history
