@@ -36,6 +36,9 @@ public sealed class LifecycleTests
         await server.StopAsync();
 
         await Assert.ThrowsAnyAsync<Exception>(async () => await events.MoveNextAsync().AsTask().WaitAsync(Fixtures.Patience));
+
+        // The client sees the reset before the server has finished closing its side.
+        await server.WaitForNoWatchesAsync().WaitAsync(Fixtures.Patience);
         Assert.Equal(0, server.ActiveWatches);
     }
 

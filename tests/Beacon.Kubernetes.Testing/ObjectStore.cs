@@ -20,7 +20,7 @@ public sealed class ObjectStore
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = new(StringComparer.Ordinal);
     private readonly List<StoreEvent> _history = [];
     private readonly List<WatchSubscription> _watches = [];
-    private readonly List<(int Count, TaskCompletionSource Done)> _watchWaiters = [];
+    private readonly List<(Func<int, bool> Condition, TaskCompletionSource Done)> _watchWaiters = [];
     private readonly List<ObjectWaiter> _objectWaiters = [];
     private long _revision;
     private long _compacted;
@@ -420,15 +420,7 @@ public sealed class ObjectStore
 
             var watch = new WatchSubscription(kind, bookmarks);
             _watches.Add(watch);
-            for (var i = _watchWaiters.Count - 1; i >= 0; i--)
-            {
-                if (_watches.Count >= _watchWaiters[i].Count)
-                {
-                    _watchWaiters[i].Done.TrySetResult();
-                    _watchWaiters.RemoveAt(i);
-                }
-            }
-
+            WakeWatchWaitersLocked();
             return watch;
         }
     }
@@ -438,21 +430,38 @@ public sealed class ObjectStore
         lock (_gate)
         {
             _watches.Remove(watch);
+            WakeWatchWaitersLocked();
         }
     }
 
-    internal Task WaitForWatchesAsync(int count, CancellationToken cancellationToken)
+    internal Task WaitForWatchesAsync(int count, CancellationToken cancellationToken) =>
+        WaitForWatchCountAsync(open => open >= count, cancellationToken);
+
+    /// <summary>Completes when the number of open watches satisfies <paramref name="condition"/>.</summary>
+    internal Task WaitForWatchCountAsync(Func<int, bool> condition, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_watches.Count >= count)
+            if (condition(_watches.Count))
             {
                 return Task.CompletedTask;
             }
 
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _watchWaiters.Add((count, done));
+            _watchWaiters.Add((condition, done));
             return done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void WakeWatchWaitersLocked()
+    {
+        for (var i = _watchWaiters.Count - 1; i >= 0; i--)
+        {
+            if (_watchWaiters[i].Condition(_watches.Count))
+            {
+                _watchWaiters[i].Done.TrySetResult();
+                _watchWaiters.RemoveAt(i);
+            }
         }
     }
 

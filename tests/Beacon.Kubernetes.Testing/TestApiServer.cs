@@ -184,6 +184,10 @@ public sealed class TestApiServer : IAsyncDisposable
     public Task WaitForWatchesAsync(int count = 1, CancellationToken cancellationToken = default) =>
         Store.WaitForWatchesAsync(count, cancellationToken);
 
+    /// <summary>Completes once every watch has closed on the server side.</summary>
+    public Task WaitForNoWatchesAsync(CancellationToken cancellationToken = default) =>
+        Store.WaitForWatchCountAsync(open => open == 0, cancellationToken);
+
     /// <summary>
     /// Makes the next <paramref name="count"/> requests of <paramref name="verb"/> (get, list, watch, create, update,
     /// patch, delete, deletecollection, or *) on <paramref name="resource"/> (plural, <c>plural/status</c>, or *)
