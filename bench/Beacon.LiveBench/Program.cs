@@ -25,7 +25,7 @@ await using var server = await TestApiServer.StartNewAsync(new TestApiServerOpti
     ExtraListeners = [() => NamespaceSockets.Listen(node.Name, new IPEndPoint(IPAddress.Loopback, 6443))],
 });
 server.Store.Put(ResourceKinds.Namespaces, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "beacon-system" } });
-Seed(server,
+ApiSeeding.Seed(server,
     Manifests.ClusterConfig(BeaconLab.NodeAs, (BeaconLab.PeerName, "198.51.100.1", BeaconLab.RouterAs)),
     Manifests.PeerConfig(),
     Manifests.ServiceAdvertisement("services"),
@@ -136,18 +136,6 @@ async Task<double> WireAfterAsync(double t0)
     }
 
     return double.NaN;
-}
-
-static void Seed(TestApiServer server, params string[] documents)
-{
-    var snapshot = ManifestDirectorySource.LoadText(string.Join("\n---\n", documents));
-    foreach (var obj in snapshot.ClusterConfigs.Values.Cast<IKubernetesObject<V1ObjectMeta>>()
-        .Concat(snapshot.PeerConfigs.Values).Concat(snapshot.Advertisements.Values).Concat(snapshot.IpPools.Values)
-        .Concat(snapshot.Nodes.Values).Concat(snapshot.Services.Values).Concat(snapshot.EndpointSlices.Values))
-    {
-        var kind = server.Store.FindByKind(obj.ApiVersion, obj.Kind)!;
-        server.Store.Put(kind, JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject());
-    }
 }
 
 static void Report(string what, List<(double Wire, double Router)> samples)

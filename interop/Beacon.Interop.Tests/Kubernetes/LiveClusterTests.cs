@@ -36,19 +36,6 @@ public sealed class LiveClusterTests
         current-context: test
         """;
 
-    private static void Seed(TestApiServer server, params string[] documents)
-    {
-        var snapshot = ManifestDirectorySource.LoadText(string.Join("\n---\n", documents));
-        Assert.Empty(snapshot.Errors);
-        foreach (var obj in snapshot.ClusterConfigs.Values.Cast<IKubernetesObject<k8s.Models.V1ObjectMeta>>()
-            .Concat(snapshot.PeerConfigs.Values).Concat(snapshot.Advertisements.Values).Concat(snapshot.IpPools.Values)
-            .Concat(snapshot.Nodes.Values).Concat(snapshot.Services.Values).Concat(snapshot.EndpointSlices.Values))
-        {
-            var kind = server.Store.FindByKind(obj.ApiVersion, obj.Kind) ?? throw new InvalidOperationException($"{obj.Kind} not served");
-            server.Store.Put(kind, JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject());
-        }
-    }
-
     private static async Task<CommandResult> ReadyzAsync(LabNamespace node) =>
         await node.ExecAsync(["curl", "-sS", "--max-time", "5", "-o", "/dev/stdout", "-w", "%{http_code}", "http://127.0.0.1:9179/readyz"]);
 
@@ -62,7 +49,7 @@ public sealed class LiveClusterTests
             Kinds = ResourceKinds.Beacon,
             ExtraListeners = [() => NamespaceSockets.Listen(node.Name, new IPEndPoint(IPAddress.Loopback, 6443))],
         });
-        Seed(server,
+        ApiSeeding.Seed(server,
             Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
             Manifests.PeerConfig(),
             Manifests.ServiceAdvertisement("services"),
@@ -89,7 +76,7 @@ public sealed class LiveClusterTests
 
         // A Service created through the API is announced.
         using var client = new k8s.Kubernetes(server.ClientConfiguration);
-        Seed(server, Manifests.Service("api", "Cluster", "203.0.113.11"));
+        ApiSeeding.Seed(server, Manifests.Service("api", "Cluster", "203.0.113.11"));
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.10/32", "203.0.113.11/32"]);
 
         // The API server goes away: the agent says it is not ready and keeps announcing.
@@ -100,7 +87,7 @@ public sealed class LiveClusterTests
 
         // Changed while it was away; converges when it is back.
         server.Store.Delete(server.Store.FindByKind("v1", "Service")!, "default", "web");
-        Seed(server, Manifests.Service("edge", "Cluster", "203.0.113.12"));
+        ApiSeeding.Seed(server, Manifests.Service("edge", "Cluster", "203.0.113.12"));
         await server.StartAsync();
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.11/32", "203.0.113.12/32"]);
         await Eventually.UntilAsync("readyz recovers", () => ReadyzAsync(node), r => r.StandardOutput.EndsWith("200", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
@@ -119,7 +106,7 @@ public sealed class LiveClusterTests
                 () => NamespaceSockets.Listen(lab.Node(1).Name, new IPEndPoint(IPAddress.Loopback, 6443)),
             ],
         });
-        Seed(server,
+        ApiSeeding.Seed(server,
             Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
             Manifests.PeerConfig(),
             Manifests.ServiceAdvertisement("services"),
@@ -139,11 +126,11 @@ public sealed class LiveClusterTests
         await lab.WaitForFrrAsync(AddressFamily.InterNetwork, t => NextHops(t).SequenceEqual([lab.Node(0).IPv4]), "api via node1 only");
 
         // The endpoint moves to node2: the route follows, with no moment of two paths left over.
-        Seed(server, Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.70", "node2")));
+        ApiSeeding.Seed(server, Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.70", "node2")));
         await lab.WaitForFrrAsync(AddressFamily.InterNetwork, t => NextHops(t).SequenceEqual([lab.Node(1).IPv4]), "api via node2 only");
 
         // No ready endpoint anywhere: no node announces it.
-        Seed(server, Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.70", "node2", Ready: false)));
+        ApiSeeding.Seed(server, Manifests.EndpointSlice("api-1", "api", new Endpoint("192.0.2.70", "node2", Ready: false)));
         await lab.WaitForFrrAsync(AddressFamily.InterNetwork, t => !NextHops(t).Any(), "api withdrawn");
     }
 
@@ -158,7 +145,7 @@ public sealed class LiveClusterTests
             ExtraListeners = [() => NamespaceSockets.Listen(node.Name, new IPEndPoint(IPAddress.Loopback, 6443))],
         });
         server.Store.Put(ResourceKinds.Namespaces, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "beacon-system" } });
-        Seed(server,
+        ApiSeeding.Seed(server,
             Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
             Manifests.PeerConfig(),
             Manifests.ServiceAdvertisement("services"),
