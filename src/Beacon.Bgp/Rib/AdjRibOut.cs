@@ -20,23 +20,15 @@ internal sealed class AdjRibOut
     private readonly Queue<IPNetwork> _pendingOrder = new();
     private readonly HashSet<IPNetwork> _pending = [];
 
+    // Kept with _sent: status reads the counts after every session input, so they must not cost a scan.
+    private int _sentIpv4;
+
     public bool HasPending => _pending.Count > 0;
 
     public int DesiredCount => _desired.Count;
 
-    public int SentCount(RouteFamily family)
-    {
-        var count = 0;
-        foreach (var prefix in _sent.Keys)
-        {
-            if (FamilyOf(prefix) == family)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
+    public int SentCount(RouteFamily family) =>
+        family == RouteFamily.Ipv4Unicast ? _sentIpv4 : _sent.Count - _sentIpv4;
 
     public IEnumerable<KeyValuePair<IPNetwork, RouteAttributes>> Sent => _sent;
 
@@ -72,6 +64,7 @@ internal sealed class AdjRibOut
     public void Reset()
     {
         _sent.Clear();
+        _sentIpv4 = 0;
         _pending.Clear();
         _pendingOrder.Clear();
         foreach (var prefix in _desired.Keys)
@@ -87,7 +80,7 @@ internal sealed class AdjRibOut
         {
             if (FamilyOf(prefix) == family)
             {
-                _sent.Remove(prefix);
+                RemoveSent(prefix);
                 MarkPending(prefix);
             }
         }
@@ -133,7 +126,11 @@ internal sealed class AdjRibOut
             group.Prefixes.Add(prefix);
             if (attributes is null)
             {
-                _sent.Remove(prefix);
+                RemoveSent(prefix);
+            }
+            else if (_sent.TryAdd(prefix, attributes))
+            {
+                _sentIpv4 += family == RouteFamily.Ipv4Unicast ? 1 : 0;
             }
             else
             {
@@ -148,6 +145,14 @@ internal sealed class AdjRibOut
 
     public static RouteFamily FamilyOf(IPNetwork prefix) =>
         prefix.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6 ? RouteFamily.Ipv6Unicast : RouteFamily.Ipv4Unicast;
+
+    private void RemoveSent(IPNetwork prefix)
+    {
+        if (_sent.Remove(prefix) && FamilyOf(prefix) == RouteFamily.Ipv4Unicast)
+        {
+            _sentIpv4--;
+        }
+    }
 
     private void MarkPending(IPNetwork prefix)
     {

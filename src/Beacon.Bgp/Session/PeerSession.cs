@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Beacon.Bgp.Fsm;
 using Beacon.Bgp.Rib;
@@ -694,7 +695,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             var buffer = new ArrayBufferWriter<byte>(64 * 1024);
             foreach (var group in _ribOut.TakeBatch(_env.BatchPrefixes, _families))
             {
-                var prefixes = group.Prefixes.ToArray();
+                var prefixes = CollectionsMarshal.AsSpan(group.Prefixes);
                 CountSent("UPDATE", group.Attributes is null
                     ? UpdateWriter.WriteWithdrawals(buffer, group.Family, prefixes, options)
                     : UpdateWriter.WriteAnnouncements(buffer, group.Family, Outbound(group.Family, group.Attributes), prefixes, options));
