@@ -18,9 +18,7 @@ public enum FsmActionKind
 
     /// <summary>Start or restart the hold timer with the negotiated hold time (no-op when it is zero).</summary>
     RestartHoldTimer,
-    StopHoldTimer,
     StartKeepaliveTimer,
-    StopKeepaliveTimer,
     ProcessOpen,
     ProcessUpdate,
     SessionEstablished,

@@ -28,10 +28,9 @@ internal sealed class PeerConnection
     private Task? _readLoop;
     private Task? _writeLoop;
 
-    public PeerConnection(TransportConnection transport, int id, ISessionInputSink sink, bool localFourOctetAs, bool internalPeer)
+    public PeerConnection(TransportConnection transport, ISessionInputSink sink, bool localFourOctetAs, bool internalPeer)
     {
         Transport = transport;
-        Id = id;
         _sink = sink;
         _localFourOctetAs = localFourOctetAs;
         _internalPeer = internalPeer;
@@ -39,16 +38,12 @@ internal sealed class PeerConnection
 
     public TransportConnection Transport { get; }
 
-    public int Id { get; }
-
     public bool LocallyInitiated => Transport.LocallyInitiated;
 
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 
     /// <summary>The OPEN the peer sent on this connection, once received.</summary>
     public OpenMessage? PeerOpen { get; private set; }
-
-    public bool OpenSent { get; set; }
 
     public void Start()
     {

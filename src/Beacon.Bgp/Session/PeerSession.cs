@@ -45,7 +45,6 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private byte _stopSubcode = CeaseSubcode.AdministrativeShutdown;
     private PeerConnection? _connection;
     private PeerConnection? _candidate;
-    private int _connectionIds;
     private int _connectAttempt;
     private CancellationTokenSource? _connectCancel;
 
@@ -546,18 +545,12 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 }
 
                 break;
-            case FsmActionKind.StopHoldTimer:
-                StopTimer(SessionTimer.Hold);
-                break;
             case FsmActionKind.StartKeepaliveTimer:
                 if (_keepaliveTime > TimeSpan.Zero)
                 {
                     StartTimer(SessionTimer.Keepalive, _keepaliveTime * _env.Jitter());
                 }
 
-                break;
-            case FsmActionKind.StopKeepaliveTimer:
-                StopTimer(SessionTimer.Keepalive);
                 break;
             case FsmActionKind.ProcessOpen:
                 Negotiate(_receivedOpen!);
@@ -791,7 +784,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
     private PeerConnection Attach(TransportConnection transport)
     {
-        var connection = new PeerConnection(transport, ++_connectionIds, this, localFourOctetAs: true, Settings.IsInternal);
+        var connection = new PeerConnection(transport, this, localFourOctetAs: true, Settings.IsInternal);
         connection.Start();
         return connection;
     }
@@ -829,7 +822,6 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             RouterIdValue(Settings.RouterId),
             capabilities.ToImmutable());
         connection.Send(open.Write);
-        connection.OpenSent = true;
         CountSent("OPEN");
     }
 
