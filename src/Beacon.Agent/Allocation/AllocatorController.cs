@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Beacon.Agent.Announcements;
 using Beacon.Cluster;
 using Beacon.Cluster.Ipam;
 using Beacon.Cluster.Model;
@@ -17,7 +18,9 @@ namespace Beacon.Agent.Allocation;
 /// <summary>
 /// The LoadBalancer IP allocator as a controller: every agent campaigns for the
 /// <c>beacon-allocator</c> Lease, and only the leader plans (<see cref="IpAllocator.Plan"/>)
-/// and writes Service addresses, Service and pool conditions, pool counts and Events.
+/// and writes Service addresses, Service and pool conditions, pool counts and Events, and the
+/// <c>Accepted</c> condition of every BGPClusterConfig, BGPPeerConfig and BGPAdvertisement
+/// (<see cref="ConfigConditions"/>): facts about the whole cluster, so one agent writes them.
 /// The plan is a pure function of the snapshot that keeps every address a Service holds, so
 /// a new leader carries on where the old one stopped without renumbering anything.
 /// </summary>
@@ -171,6 +174,11 @@ public sealed partial class AllocatorController
                 await WriteAsync($"{LoadBalancerIpPool.KindName} {poolPlan.Name}", () => WritePoolAsync(pool, poolPlan, term));
             }
         }
+
+        foreach (var config in ConfigConditions.Plan(snapshot))
+        {
+            await WriteAsync(ClusterSnapshot.DisplayName(config.Object), () => WriteConfigConditionAsync(config, term));
+        }
     }
 
     private async Task WriteAsync(string what, Func<Task> write)
@@ -251,8 +259,33 @@ public sealed partial class AllocatorController
             new V1Patch(patch, V1Patch.PatchType.MergePatch), BeaconApi.Group, BeaconApi.Version, "loadbalancerippools", plan.Name, cancellationToken: term);
     }
 
+    private async Task WriteConfigConditionAsync(ConfigCondition config, CancellationToken term)
+    {
+        var metadata = config.Object.Metadata;
+        var (conditions, changed) = StatusConditions.Merge(config.Current, [config.Accepted], metadata.Generation, _time.GetUtcNow().UtcDateTime);
+        if (!changed)
+        {
+            return;
+        }
+
+        var patch = new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["resourceVersion"] = metadata.ResourceVersion },
+            ["status"] = new JsonObject { ["conditions"] = conditions },
+        };
+        await _client.CustomObjects.PatchClusterCustomObjectStatusAsync(
+            new V1Patch(patch, V1Patch.PatchType.MergePatch), BeaconApi.Group, BeaconApi.Version, config.Plural, metadata.Name, cancellationToken: term);
+        if (!config.Accepted.Status)
+        {
+            Log.ConfigRejected(_logger, ClusterSnapshot.DisplayName(config.Object), config.Accepted.Reason, config.Accepted.Message);
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1408, Level = LogLevel.Warning, Message = "Allocator: {Object} is not accepted ({Reason}): {Message}")]
+        public static partial void ConfigRejected(ILogger logger, string @object, string reason, string message);
+
         [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Allocator: {Identity} leads LoadBalancer IP allocation")]
         public static partial void StartedLeading(ILogger logger, string identity);
 

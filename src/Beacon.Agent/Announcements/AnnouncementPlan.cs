@@ -28,5 +28,29 @@ internal enum DiagnosticSeverity
 /// <summary>A problem found while planning, on an object (<c>Kind namespace/name</c>) and field.</summary>
 internal sealed record PlanDiagnostic(DiagnosticSeverity Severity, string Object, string Field, string Message)
 {
+    /// <summary>For errors, the reason of the object's <c>Accepted=False</c> condition (<see cref="ConfigReasons"/>).</summary>
+    public string? Reason { get; init; }
+
     public override string ToString() => $"{Severity}: {Object}: {Field}: {Message}";
+}
+
+/// <summary>Reasons of the <c>Accepted</c> condition on Beacon's configuration objects.</summary>
+internal static class ConfigReasons
+{
+    public const string Accepted = "Accepted";
+
+    /// <summary>The object breaks a validation rule (a field's value or a required field).</summary>
+    public const string Invalid = "Invalid";
+
+    public const string PeerConfigNotFound = "PeerConfigNotFound";
+
+    public const string PeerConfigInvalid = "PeerConfigInvalid";
+
+    /// <summary>Disagrees with another object over the same node or name.</summary>
+    public const string Conflicted = "Conflicted";
+
+    public const string NoRouterId = "NoRouterID";
+
+    /// <summary>Asks for something Beacon does not do; the peers concerned are not run.</summary>
+    public const string Unsupported = "Unsupported";
 }

@@ -21,9 +21,19 @@ internal static class AnnouncementPlanner
     public const string ExcludeFromLoadBalancersLabel = "node.kubernetes.io/exclude-from-external-load-balancers";
     public const string ServiceNameLabel = "kubernetes.io/service-name";
 
-    public static AnnouncementPlan Plan(ClusterSnapshot snapshot, string nodeName)
+    public static AnnouncementPlan Plan(ClusterSnapshot snapshot, string nodeName) => Plan(new Context(snapshot, nodeName, planRoutes: true));
+
+    /// <summary>
+    /// The configuration problems of one node's plan (conflicts, references, what cannot be
+    /// run), without working out any route: cheap enough to run for every node.
+    /// </summary>
+    public static ImmutableArray<PlanDiagnostic> CheckConfiguration(ClusterSnapshot snapshot, string nodeName) =>
+        Plan(new Context(snapshot, nodeName, planRoutes: false)).Diagnostics;
+
+    private static AnnouncementPlan Plan(Context context)
     {
-        var context = new Context(snapshot, nodeName);
+        var snapshot = context.Snapshot;
+        var nodeName = context.NodeName;
         var selected = snapshot.ClusterConfigs.Values
             .Where(c => c.Spec.NodeSelector is null || LabelSelectors.Matches(c.Spec.NodeSelector, context.NodeLabels))
             .Where(context.IsValid)
@@ -61,7 +71,7 @@ internal static class AnnouncementPlanner
             else
             {
                 var why = context.Node is null ? $"there is no Node object '{nodeName}'" : $"Node '{nodeName}' has no IPv4 InternalIP or ExternalIP in status.addresses";
-                context.Error(configName, "spec.routerID", $"no default router ID: {why}; set routerID; no peers of this config are run");
+                context.Error(configName, "spec.routerID", $"no default router ID: {why}; set routerID; no peers of this config are run", ConfigReasons.NoRouterId);
                 foreach (var peer in config.Spec.Peers ?? [])
                 {
                     context.Refuse(peer, localAsn, $"{configName}: spec.routerID: no default router ID: {why}");
@@ -77,7 +87,7 @@ internal static class AnnouncementPlanner
                 var path = $"spec.peers[{i}]";
                 if (peerNames.TryGetValue(peer.Name!, out var other))
                 {
-                    context.Error(configName, $"{path}.name", $"peer name '{peer.Name}' is also used by {other}; this peer is not run");
+                    context.Error(configName, $"{path}.name", $"peer name '{peer.Name}' is also used by {other}; this peer is not run", ConfigReasons.Conflicted);
                     continue;
                 }
 
@@ -87,14 +97,14 @@ internal static class AnnouncementPlanner
                 {
                     if (!snapshot.PeerConfigs.TryGetValue(refName, out peerConfig))
                     {
-                        context.Error(configName, $"{path}.peerConfigRef.name", $"BGPPeerConfig '{refName}' not found; peer '{peer.Name}' is not run");
+                        context.Error(configName, $"{path}.peerConfigRef.name", $"BGPPeerConfig '{refName}' not found; peer '{peer.Name}' is not run", ConfigReasons.PeerConfigNotFound);
                         context.Refuse(peer, localAsn, $"{configName}: {path}.peerConfigRef.name: BGPPeerConfig '{refName}' not found");
                         continue;
                     }
 
                     if (!context.IsValid(peerConfig))
                     {
-                        context.Error(configName, $"{path}.peerConfigRef.name", $"BGPPeerConfig '{refName}' is invalid; peer '{peer.Name}' is not run");
+                        context.Error(configName, $"{path}.peerConfigRef.name", $"BGPPeerConfig '{refName}' is invalid; peer '{peer.Name}' is not run", ConfigReasons.PeerConfigInvalid);
                         context.Refuse(peer, localAsn, $"{configName}: {path}.peerConfigRef.name: BGPPeerConfig '{refName}' is invalid");
                         continue;
                     }
@@ -121,7 +131,7 @@ internal static class AnnouncementPlanner
         var all = string.Join(", ", selected.Select(c => $"{c.Metadata.Name} ({value(c)})"));
         foreach (var config in selected)
         {
-            context.Error(ClusterSnapshot.DisplayName(config), field, $"BGPClusterConfigs selecting node '{context.NodeName}' disagree: {all}; no peers are run from them");
+            context.Error(ClusterSnapshot.DisplayName(config), field, $"BGPClusterConfigs selecting node '{context.NodeName}' disagree: {all}; no peers are run from them", ConfigReasons.Conflicted);
         }
 
         return true;
@@ -136,14 +146,14 @@ internal static class AnnouncementPlanner
         // Running a session without the security it asks for would be a silent downgrade.
         if (spec.AuthSecretRef is not null)
         {
-            context.Error(configName!, "spec.authSecretRef", $"TCP MD5 authentication is not supported yet; peer '{peer.Name}' is not run");
+            context.Error(configName!, "spec.authSecretRef", $"TCP MD5 authentication is not supported yet; peer '{peer.Name}' is not run", ConfigReasons.Unsupported);
             context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: TCP MD5 authentication is not supported yet");
             blocked = true;
         }
 
         if (spec.TtlSecurity is true)
         {
-            context.Error(configName!, "spec.ttlSecurity", $"GTSM (RFC 5082) is not supported yet; peer '{peer.Name}' is not run");
+            context.Error(configName!, "spec.ttlSecurity", $"GTSM (RFC 5082) is not supported yet; peer '{peer.Name}' is not run", ConfigReasons.Unsupported);
             if (spec.AuthSecretRef is null)
             {
                 context.Refuse(peer, localAsn, $"{configName}: spec.ttlSecurity: GTSM (RFC 5082) is not supported yet");
@@ -192,6 +202,11 @@ internal static class AnnouncementPlanner
             EbgpMultihop = spec.EbgpMultihop ?? PeerDefaults.EbgpMultihop,
             Families = [.. families.Select(x => x.Afi == "ipv4" ? RouteFamily.Ipv4Unicast : RouteFamily.Ipv6Unicast)],
         };
+
+        if (!context.PlanRoutes)
+        {
+            return new PeerPlan(settings, []);
+        }
 
         var routes = new SortedDictionary<IPNetwork, MergedAttributes>(PrefixComparer.Instance);
         foreach (var family in families)
@@ -426,10 +441,11 @@ internal static class AnnouncementPlanner
         private readonly HashSet<PlanDiagnostic> _seen = [];
         private readonly Dictionary<object, bool> _validity = new(ReferenceEqualityComparer.Instance);
 
-        public Context(ClusterSnapshot snapshot, string nodeName)
+        public Context(ClusterSnapshot snapshot, string nodeName, bool planRoutes)
         {
             Snapshot = snapshot;
             NodeName = nodeName;
+            PlanRoutes = planRoutes;
             Node = snapshot.Nodes.GetValueOrDefault(nodeName);
             NodeLabels = Node?.Metadata?.Labels;
             NodeIPv4 = FirstIPv4(Node, "InternalIP") ?? FirstIPv4(Node, "ExternalIP");
@@ -452,6 +468,9 @@ internal static class AnnouncementPlanner
 
         public ClusterSnapshot Snapshot { get; }
 
+        /// <summary>False when only the configuration is checked.</summary>
+        public bool PlanRoutes { get; }
+
         public string NodeName { get; }
 
         public V1Node? Node { get; }
@@ -468,7 +487,8 @@ internal static class AnnouncementPlanner
         public void Refuse(BgpPeer peer, uint localAsn, string reason) =>
             _refused.Add(new RefusedPeer(peer.Name ?? "", peer.PeerAddress ?? "", (uint)(peer.PeerASN ?? 0), localAsn, reason));
 
-        public void Error(string obj, string field, string message) => Add(new(DiagnosticSeverity.Error, obj, field, message));
+        public void Error(string obj, string field, string message, string reason) =>
+            Add(new(DiagnosticSeverity.Error, obj, field, message) { Reason = reason });
 
         public void Warning(string obj, string field, string message) => Add(new(DiagnosticSeverity.Warning, obj, field, message));
 
@@ -486,7 +506,7 @@ internal static class AnnouncementPlanner
             var errors = ObjectValidator.Validate(obj);
             foreach (var error in errors)
             {
-                Error(ClusterSnapshot.DisplayName(obj), error.Field, $"{error.Message}; object not used");
+                Error(ClusterSnapshot.DisplayName(obj), error.Field, $"{error.Message}; object not used", ConfigReasons.Invalid);
             }
 
             _validity[obj] = errors.Count == 0;

@@ -6,7 +6,7 @@ namespace Beacon.Cluster.Model;
 
 /// <summary>What to announce and with which attributes (cluster-scoped).</summary>
 [KubernetesEntity(Group = BeaconApi.Group, ApiVersion = BeaconApi.Version, Kind = KindName, PluralName = "bgpadvertisements")]
-public sealed class BgpAdvertisement : IKubernetesObject<V1ObjectMeta>, ISpec<BgpAdvertisementSpec>
+public sealed class BgpAdvertisement : IKubernetesObject<V1ObjectMeta>, ISpec<BgpAdvertisementSpec>, IStatus<ConfigStatus?>
 {
     public const string KindName = "BGPAdvertisement";
 
@@ -21,6 +21,9 @@ public sealed class BgpAdvertisement : IKubernetesObject<V1ObjectMeta>, ISpec<Bg
 
     [JsonPropertyName("spec")]
     public BgpAdvertisementSpec Spec { get; set; } = new();
+
+    [JsonPropertyName("status")]
+    public ConfigStatus? Status { get; set; }
 }
 
 public sealed class BgpAdvertisementSpec

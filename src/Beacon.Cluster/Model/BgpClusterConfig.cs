@@ -6,7 +6,7 @@ namespace Beacon.Cluster.Model;
 
 /// <summary>Which nodes speak BGP, with which AS, to which peers (cluster-scoped).</summary>
 [KubernetesEntity(Group = BeaconApi.Group, ApiVersion = BeaconApi.Version, Kind = KindName, PluralName = "bgpclusterconfigs")]
-public sealed class BgpClusterConfig : IKubernetesObject<V1ObjectMeta>, ISpec<BgpClusterConfigSpec>
+public sealed class BgpClusterConfig : IKubernetesObject<V1ObjectMeta>, ISpec<BgpClusterConfigSpec>, IStatus<ConfigStatus?>
 {
     public const string KindName = "BGPClusterConfig";
 
@@ -21,6 +21,9 @@ public sealed class BgpClusterConfig : IKubernetesObject<V1ObjectMeta>, ISpec<Bg
 
     [JsonPropertyName("spec")]
     public BgpClusterConfigSpec Spec { get; set; } = new();
+
+    [JsonPropertyName("status")]
+    public ConfigStatus? Status { get; set; }
 }
 
 public sealed class BgpClusterConfigSpec

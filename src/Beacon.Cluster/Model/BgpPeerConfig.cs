@@ -6,7 +6,7 @@ namespace Beacon.Cluster.Model;
 
 /// <summary>How to run sessions that reference it (cluster-scoped).</summary>
 [KubernetesEntity(Group = BeaconApi.Group, ApiVersion = BeaconApi.Version, Kind = KindName, PluralName = "bgppeerconfigs")]
-public sealed class BgpPeerConfig : IKubernetesObject<V1ObjectMeta>, ISpec<BgpPeerConfigSpec>
+public sealed class BgpPeerConfig : IKubernetesObject<V1ObjectMeta>, ISpec<BgpPeerConfigSpec>, IStatus<ConfigStatus?>
 {
     public const string KindName = "BGPPeerConfig";
 
@@ -21,6 +21,9 @@ public sealed class BgpPeerConfig : IKubernetesObject<V1ObjectMeta>, ISpec<BgpPe
 
     [JsonPropertyName("spec")]
     public BgpPeerConfigSpec Spec { get; set; } = new();
+
+    [JsonPropertyName("status")]
+    public ConfigStatus? Status { get; set; }
 }
 
 public sealed class BgpPeerConfigSpec

@@ -1,4 +1,6 @@
+using Beacon.Agent.Announcements;
 using Beacon.Cluster.Ipam;
+using Beacon.Cluster.Model;
 using k8s;
 using k8s.Models;
 using static Beacon.Agent.Tests.Allocation.AllocatorCluster;
@@ -252,4 +254,43 @@ public sealed class AllocatorControllerTests
         Assert.Equal(second.Metadata.Uid, e.InvolvedObject.Uid);
         Assert.Empty(cluster.Events("a-first"));
     }
+
+    [Fact]
+    public async Task A_cluster_config_naming_a_missing_peer_config_is_not_accepted_until_it_exists()
+    {
+        await using var cluster = await AllocatorCluster.StartAsync();
+        cluster.Server.Store.Put(new V1Node
+        {
+            Metadata = new V1ObjectMeta { Name = "node-a" },
+            Status = new V1NodeStatus { Addresses = [new V1NodeAddress { Type = "InternalIP", Address = "198.51.100.2" }] },
+        });
+        cluster.Server.Store.Put(new BgpClusterConfig
+        {
+            Metadata = new V1ObjectMeta { Name = "edge" },
+            Spec = new BgpClusterConfigSpec
+            {
+                LocalASN = 64512,
+                Peers = [new BgpPeer { Name = "tor", PeerAddress = "198.51.100.1", PeerASN = 64513, PeerConfigRef = new PeerConfigReference { Name = "tor-timers" } }],
+            },
+        });
+        cluster.Start("node-a");
+
+        var refused = await WaitForConfigAsync(cluster, "edge", c => c?.Status == "False");
+        var condition = Condition(refused.Status!.Conditions, ConfigConditions.Type)!;
+        Assert.Equal("PeerConfigNotFound", condition.Reason);
+        Assert.Equal("spec.peers[0].peerConfigRef.name: BGPPeerConfig 'tor-timers' not found; peer 'tor' is not run", condition.Message);
+        Assert.Equal(refused.Metadata.Generation, condition.ObservedGeneration);
+
+        cluster.Server.Store.Put(new BgpPeerConfig { Metadata = new V1ObjectMeta { Name = "tor-timers" } });
+
+        var accepted = await WaitForConfigAsync(cluster, "edge", c => c?.Status == "True");
+        Assert.Equal("Accepted", Condition(accepted.Status!.Conditions, ConfigConditions.Type)!.Reason);
+        var peerConfig = await cluster.Server.Store.WaitForAsync<BgpPeerConfig>(
+            null, "tor-timers", p => Condition(p?.Status?.Conditions, ConfigConditions.Type) is not null).WaitAsync(Patience);
+        Assert.Equal("True", Condition(peerConfig!.Status!.Conditions, ConfigConditions.Type)!.Status);
+    }
+
+    private static async Task<BgpClusterConfig> WaitForConfigAsync(AllocatorCluster cluster, string name, Func<V1Condition?, bool> accepted) =>
+        (await cluster.Server.Store.WaitForAsync<BgpClusterConfig>(
+            null, name, c => c is not null && accepted(Condition(c.Status?.Conditions, ConfigConditions.Type))).WaitAsync(Patience))!;
 }

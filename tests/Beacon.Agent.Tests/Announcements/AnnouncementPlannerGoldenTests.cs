@@ -44,6 +44,29 @@ public sealed class AnnouncementPlannerGoldenTests
         Assert.Equal(File.ReadAllText(expectedFile), actual);
     }
 
+    /// <summary>
+    /// The same inputs checked as the allocator does for the whole cluster: the <c>Accepted</c>
+    /// condition of every configuration object must match <c>conditions.json</c>.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Configuration_conditions_match_golden_file(string name)
+    {
+        var dir = Path.Combine(TestDataDirectory(), name);
+        var snapshot = ManifestDirectorySource.LoadText(File.ReadAllText(Path.Combine(dir, "input.yaml")), "input.yaml");
+
+        var actual = PlanJson.Serialize(ConfigConditions.Plan(snapshot));
+
+        var expectedFile = Path.Combine(dir, "conditions.json");
+        if (Environment.GetEnvironmentVariable("BEACON_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(expectedFile, actual);
+        }
+
+        Assert.True(File.Exists(expectedFile), $"{expectedFile} is missing; run with BEACON_UPDATE_GOLDEN=1 to create it");
+        Assert.Equal(File.ReadAllText(expectedFile), actual);
+    }
+
     [Fact]
     public void Plan_is_the_same_for_the_same_snapshot()
     {

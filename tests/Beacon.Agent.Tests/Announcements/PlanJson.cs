@@ -10,6 +10,15 @@ internal static class PlanJson
 {
     private static readonly JsonSerializerOptions s_options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    public static string Serialize(IEnumerable<ConfigCondition> conditions) =>
+        new JsonArray([.. conditions.Select(c => (JsonNode)new JsonObject
+        {
+            ["object"] = Beacon.Cluster.ClusterSnapshot.DisplayName(c.Object),
+            ["status"] = c.Accepted.StatusText,
+            ["reason"] = c.Accepted.Reason,
+            ["message"] = c.Accepted.Message,
+        })]).ToJsonString(s_options).ReplaceLineEndings("\n") + "\n";
+
     public static string Serialize(AnnouncementPlan plan)
     {
         var root = new JsonObject

@@ -37,6 +37,9 @@ public sealed class RbacTests
 
         Assert.True(Allows(rules, "", "services/status", "patch"));
         Assert.True(Allows(rules, "beacon.dev", "loadbalancerippools/status", "patch"));
+        Assert.True(Allows(rules, "beacon.dev", "bgpclusterconfigs/status", "patch"));
+        Assert.True(Allows(rules, "beacon.dev", "bgppeerconfigs/status", "patch"));
+        Assert.True(Allows(rules, "beacon.dev", "bgpadvertisements/status", "patch"));
         Assert.True(Allows(rules, "beacon.dev", "bgpnodestates", "create"));
         Assert.True(Allows(rules, "beacon.dev", "bgpnodestates/status", "update"));
         Assert.True(Allows(rules, "coordination.k8s.io", "leases", "create"));
