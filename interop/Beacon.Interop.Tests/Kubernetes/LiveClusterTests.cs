@@ -17,7 +17,8 @@ namespace Beacon.Interop.Tests.Kubernetes;
 /// </summary>
 public sealed class LiveClusterTests
 {
-    private const string Kubeconfig = """
+    /// <summary>Points the agent at the test API server's listener on its namespace's loopback.</summary>
+    internal const string Kubeconfig = """
         apiVersion: v1
         kind: Config
         clusters:
