@@ -222,7 +222,7 @@ public sealed partial class KubernetesClusterSource : IClusterSource
                 }
                 else if (running.Informer.Failure is { } failure)
                 {
-                    errors.Add(new SourceError("Kubernetes API", $"{V1Secret.KubeKind} {key}", null, $"cannot be read: {failure}"));
+                    errors.Add(new SourceError("Kubernetes API", $"{V1Secret.KubeKind} {key}", null, failure));
                 }
             }
 
