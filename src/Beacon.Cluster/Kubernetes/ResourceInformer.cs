@@ -191,6 +191,7 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
         while (token is not null);
 
         Volatile.Write(ref _items, items.ToImmutable());
+        Volatile.Write(ref _failure, null);
         Volatile.Write(ref _synced, true);
         Log.Listed(_logger, Resource, items.Count, resourceVersion);
         SetProblem(null, force: true);
