@@ -48,6 +48,14 @@ public sealed class NodeAgentTests
           authSecretRef:
             name: bgp-auth
             namespace: beacon-system
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: bgp-auth
+          namespace: beacon-system
+        stringData:
+          password: s3cret
         """;
 
     private sealed class OneSnapshot(ClusterSnapshot snapshot) : IClusterSource

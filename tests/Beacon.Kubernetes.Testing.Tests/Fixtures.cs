@@ -57,6 +57,15 @@ internal static class Fixtures
         },
     };
 
+    public static V1Secret Secret(string name, string ns, string password) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+        Data = new Dictionary<string, byte[]> { ["password"] = System.Text.Encoding.UTF8.GetBytes(password) },
+    };
+
+    public static Task CreateNamespaceAsync(k8s.Kubernetes client, string name) =>
+        client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+
     public static async Task<HttpOperationException> FailsWith(HttpStatusCode code, Func<Task> call)
     {
         var e = await Assert.ThrowsAsync<HttpOperationException>(call);

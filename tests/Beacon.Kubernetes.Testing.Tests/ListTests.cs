@@ -106,4 +106,51 @@ public sealed class ListTests
         var e = await Fixtures.FailsWith(HttpStatusCode.BadRequest, () => client.CoreV1.ListServiceForAllNamespacesAsync(fieldSelector: "spec.type=LoadBalancer"));
         Assert.Contains("field label not supported", Fixtures.Status(e).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Field_selectors_pick_one_secret_by_name_in_a_namespace_or_across_namespaces()
+    {
+        await using var server = await TestApiServer.StartNewAsync();
+        using var client = Fixtures.Client(server);
+        await Fixtures.CreateNamespaceAsync(client, "beacon-system");
+        await client.CoreV1.CreateNamespacedSecretAsync(Fixtures.Secret("peer-auth", "beacon-system", "s3cret"), "beacon-system");
+        await client.CoreV1.CreateNamespacedSecretAsync(Fixtures.Secret("other", "beacon-system", "other"), "beacon-system");
+        await client.CoreV1.CreateNamespacedSecretAsync(Fixtures.Secret("peer-auth", "default", "elsewhere"), "default");
+
+        var named = await client.CoreV1.ListNamespacedSecretAsync("beacon-system", fieldSelector: "metadata.name=peer-auth");
+        var secret = Assert.Single(named.Items);
+        Assert.Equal("beacon-system", secret.Metadata.NamespaceProperty);
+        Assert.Equal("s3cret"u8.ToArray(), secret.Data["password"]);
+
+        var none = await client.CoreV1.ListNamespacedSecretAsync("beacon-system", fieldSelector: "metadata.name=absent");
+        Assert.Empty(none.Items);
+        Assert.False(string.IsNullOrEmpty(none.Metadata.ResourceVersion));
+
+        var both = await client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: "metadata.name=peer-auth,metadata.namespace=default");
+        Assert.Equal(["default/peer-auth"], both.Items.Select(s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}"));
+
+        var byType = await client.CoreV1.ListNamespacedSecretAsync("beacon-system", fieldSelector: "type==Opaque");
+        Assert.Equal(["other", "peer-auth"], byType.Items.Select(s => s.Metadata.Name));
+
+        var e = await Fixtures.FailsWith(HttpStatusCode.BadRequest, () => client.CoreV1.ListNamespacedSecretAsync("beacon-system", fieldSelector: "data.password=s3cret"));
+        Assert.Contains("field label not supported: data.password", Fixtures.Status(e).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Field_selectors_on_custom_resources_take_metadata_name_and_refuse_spec_fields()
+    {
+        await using var server = await TestApiServer.StartNewAsync(new TestApiServerOptions { Kinds = ResourceKinds.Beacon });
+        using var client = Fixtures.Client(server);
+        using var peers = new GenericClient(client, "beacon.dev", "v1alpha1", "bgppeerconfigs", disposeClient: false);
+        await peers.CreateAsync(new CustomObject { Kind = "BGPPeerConfig", Metadata = new V1ObjectMeta { Name = "tor-a" } });
+        await peers.CreateAsync(new CustomObject { Kind = "BGPPeerConfig", Metadata = new V1ObjectMeta { Name = "tor-b" } });
+
+        var list = await client.CustomObjects.ListClusterCustomObjectAsync<CustomObjectList>(
+            "beacon.dev", "v1alpha1", "bgppeerconfigs", fieldSelector: "metadata.name=tor-b");
+        Assert.Equal(["tor-b"], list.Items.Select(p => p.Metadata.Name));
+
+        var e = await Fixtures.FailsWith(HttpStatusCode.BadRequest, () => client.CustomObjects.ListClusterCustomObjectAsync<CustomObjectList>(
+            "beacon.dev", "v1alpha1", "bgppeerconfigs", fieldSelector: "spec.ebgpMultihop=2"));
+        Assert.Contains("field label not supported: spec.ebgpMultihop", Fixtures.Status(e).Message, StringComparison.Ordinal);
+    }
 }

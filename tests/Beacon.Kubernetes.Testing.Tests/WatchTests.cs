@@ -225,4 +225,59 @@ public sealed class WatchTests
         await server.WaitForNoWatchesAsync().WaitAsync(Fixtures.Patience);
         Assert.Equal(0, server.ActiveWatches);
     }
+
+    [Fact]
+    public async Task Field_selected_watch_sees_only_the_named_secret_of_its_namespace()
+    {
+        await using var server = await TestApiServer.StartNewAsync();
+        using var client = Fixtures.Client(server);
+        await Fixtures.CreateNamespaceAsync(client, "beacon-system");
+        await using var events = client.CoreV1.WatchListNamespacedSecretAsync("beacon-system", fieldSelector: "metadata.name=peer-auth").GetAsyncEnumerator();
+        await server.WaitForWatchesAsync();
+
+        // Changes to other Secrets come first: if the watch let any through, it would be seen before peer-auth's.
+        await client.CoreV1.CreateNamespacedSecretAsync(Fixtures.Secret("other", "beacon-system", "x"), "beacon-system");
+        await client.CoreV1.CreateNamespacedSecretAsync(Fixtures.Secret("peer-auth", "default", "x"), "default");
+        await client.CoreV1.CreateNamespacedSecretAsync(Fixtures.Secret("peer-auth", "beacon-system", "one"), "beacon-system");
+        await client.CoreV1.ReplaceNamespacedSecretAsync(Fixtures.Secret("peer-auth", "beacon-system", "two"), "peer-auth", "beacon-system");
+        await client.CoreV1.DeleteNamespacedSecretAsync("other", "beacon-system");
+        await client.CoreV1.DeleteNamespacedSecretAsync("peer-auth", "beacon-system");
+
+        var added = await events.NextAsync();
+        var modified = await events.NextAsync();
+        var deleted = await events.NextAsync();
+        Assert.Equal((WatchEventType.Added, "one"), (added.Item1, System.Text.Encoding.UTF8.GetString(added.Item2.Data["password"])));
+        Assert.Equal((WatchEventType.Modified, "two"), (modified.Item1, System.Text.Encoding.UTF8.GetString(modified.Item2.Data["password"])));
+        Assert.Equal(WatchEventType.Deleted, deleted.Item1);
+        Assert.All([added.Item2, modified.Item2, deleted.Item2], s => Assert.Equal(("beacon-system", "peer-auth"), (s.Metadata.NamespaceProperty, s.Metadata.Name)));
+    }
+
+    [Fact]
+    public async Task Field_selected_watch_from_zero_starts_with_the_matching_objects_only()
+    {
+        await using var server = await TestApiServer.StartNewAsync(new TestApiServerOptions { Kinds = ResourceKinds.Beacon });
+        using var client = Fixtures.Client(server);
+        using var peers = new GenericClient(client, "beacon.dev", "v1alpha1", "bgppeerconfigs", disposeClient: false);
+        await peers.CreateAsync(new CustomObject { Kind = "BGPPeerConfig", Metadata = new V1ObjectMeta { Name = "tor-a" } });
+        await peers.CreateAsync(new CustomObject { Kind = "BGPPeerConfig", Metadata = new V1ObjectMeta { Name = "tor-b" } });
+        await using var events = client.CustomObjects.WatchListClusterCustomObjectAsync(
+            "beacon.dev", "v1alpha1", "bgppeerconfigs", resourceVersion: "0", fieldSelector: "metadata.name=tor-b").GetAsyncEnumerator();
+
+        var (type, body) = await events.NextAsync();
+        var peer = KubernetesJson.Deserialize<CustomObject>(KubernetesJson.Serialize(body));
+        Assert.Equal((WatchEventType.Added, "tor-b"), (type, peer.Metadata.Name));
+    }
+
+    [Fact]
+    public async Task Watch_with_an_unsupported_field_label_is_a_bad_request()
+    {
+        await using var server = await TestApiServer.StartNewAsync();
+        using var client = Fixtures.Client(server);
+        var errors = new List<Exception>();
+        await using var events = client.CoreV1.WatchListNamespacedSecretAsync("default", fieldSelector: "data.password=x", onError: errors.Add).GetAsyncEnumerator();
+
+        var e = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(async () => await events.MoveNextAsync());
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, e.Response.StatusCode);
+        Assert.Contains("field label not supported: data.password", Fixtures.Status(e).Message, StringComparison.Ordinal);
+    }
 }

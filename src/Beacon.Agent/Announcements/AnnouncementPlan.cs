@@ -51,6 +51,12 @@ internal static class ConfigReasons
 
     public const string NoRouterId = "NoRouterID";
 
+    /// <summary>The Secret named by <c>spec.authSecretRef</c> does not exist or cannot be read.</summary>
+    public const string SecretNotFound = "SecretNotFound";
+
+    /// <summary>The Secret named by <c>spec.authSecretRef</c> holds no usable key.</summary>
+    public const string SecretInvalid = "SecretInvalid";
+
     /// <summary>Asks for something Beacon does not do; the peers concerned are not run.</summary>
     public const string Unsupported = "Unsupported";
 }

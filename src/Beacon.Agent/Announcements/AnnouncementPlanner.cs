@@ -137,6 +137,32 @@ internal static class AnnouncementPlanner
         return true;
     }
 
+    /// <summary>
+    /// Why the Secret that <c>spec.authSecretRef</c> names gives no TCP MD5 key (reported on the object
+    /// at fault), or null if it gives one. The reference itself was validated with the BGPPeerConfig.
+    /// </summary>
+    private static string? AuthSecretProblem(Context context, BgpPeer peer, string configName, SecretReference reference)
+    {
+        var secretName = $"{V1Secret.KubeKind} {reference.Namespace}/{reference.Name}";
+        if (!context.Snapshot.Secrets.TryGetValue($"{reference.Namespace}/{reference.Name}", out var secret))
+        {
+            // The source says why, when it could not read the Secret (403: no Role grants it there).
+            var unreadable = context.Snapshot.Errors.FirstOrDefault(e => e.Object == secretName);
+            var problem = unreadable is null ? $"{secretName} not found" : $"{secretName} cannot be read: {unreadable.Message}";
+            context.Error(configName, "spec.authSecretRef", $"{problem}; peer '{peer.Name}' is not run", ConfigReasons.SecretNotFound);
+            return problem;
+        }
+
+        if (secret.Data is null || !secret.Data.TryGetValue("password", out var password) || password is not { Length: > 0 })
+        {
+            context.Error(secretName, "data.password", $"missing or empty: it is the TCP MD5 key of {configName}; peer '{peer.Name}' is not run", ConfigReasons.Invalid);
+            context.Error(configName, "spec.authSecretRef", $"{secretName} has no data.password; peer '{peer.Name}' is not run", ConfigReasons.SecretInvalid);
+            return $"{secretName}: data.password is missing or empty";
+        }
+
+        return null;
+    }
+
     private static PeerPlan? PlanPeer(Context context, BgpPeer peer, BgpPeerConfig? peerConfig, uint localAsn, IPAddress routerId)
     {
         var spec = peerConfig?.Spec ?? new BgpPeerConfigSpec();
@@ -146,8 +172,16 @@ internal static class AnnouncementPlanner
         // Running a session without the security it asks for would be a silent downgrade.
         if (spec.AuthSecretRef is not null)
         {
-            context.Error(configName!, "spec.authSecretRef", $"TCP MD5 authentication is not supported yet; peer '{peer.Name}' is not run", ConfigReasons.Unsupported);
-            context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: TCP MD5 authentication is not supported yet");
+            if (AuthSecretProblem(context, peer, configName!, spec.AuthSecretRef) is { } problem)
+            {
+                context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: {problem}");
+            }
+            else
+            {
+                context.Error(configName!, "spec.authSecretRef", $"TCP MD5 authentication is not supported yet; peer '{peer.Name}' is not run", ConfigReasons.Unsupported);
+                context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: TCP MD5 authentication is not supported yet");
+            }
+
             blocked = true;
         }
 

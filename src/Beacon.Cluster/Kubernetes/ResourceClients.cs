@@ -72,6 +72,27 @@ internal static class ResourceClients
         (rv, onError, ct) => client.CoreV1.WatchListNodeAsync(
             allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct));
 
+    /// <summary>
+    /// One Secret, by a namespaced list and watch with <c>fieldSelector=metadata.name=…</c>: only that
+    /// Secret ever reaches the node, and RBAC can grant exactly this (a Role whose <c>resourceNames</c>
+    /// holds the name authorises list and watch restricted to it).
+    /// </summary>
+    public static ResourceClient<V1Secret> Secret(IKubernetes client, string namespaceName, string name, int watchTimeoutSeconds)
+    {
+        var byName = $"metadata.name={name}";
+        return new(
+            $"secrets {namespaceName}/{name}",
+            async (cont, limit, ct) =>
+            {
+                var list = await client.CoreV1.ListNamespacedSecretAsync(
+                    namespaceName, continueParameter: cont, fieldSelector: byName, limit: limit, cancellationToken: ct);
+                return new(list.Items, list.Metadata.ResourceVersion, list.Metadata.ContinueProperty);
+            },
+            (rv, onError, ct) => client.CoreV1.WatchListNamespacedSecretAsync(
+                namespaceName, allowWatchBookmarks: true, fieldSelector: byName, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds,
+                onError: onError, cancellationToken: ct));
+    }
+
     /// <summary>A cluster-scoped custom resource of Beacon's API group.</summary>
     public static ResourceClient<T> Custom<T>(IKubernetes client, string plural, int watchTimeoutSeconds)
         where T : class, IKubernetesObject<V1ObjectMeta> => new(

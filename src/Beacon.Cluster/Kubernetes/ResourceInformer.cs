@@ -39,6 +39,7 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
     private readonly InformerBackoff _backoff;
     private ImmutableDictionary<string, T> _items = ImmutableDictionary<string, T>.Empty.WithComparers(StringComparer.Ordinal);
     private string? _problem = "not listed yet";
+    private string? _failure;
     private bool _synced;
 
     public ResourceInformer(IResourceClient<T> client, TimeProvider time, ILogger logger, InformerBackoff backoff)
@@ -58,6 +59,12 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
 
     /// <summary>Why the cache may be stale (the API server is unreachable, …), or null while watching.</summary>
     public string? Problem => Volatile.Read(ref _problem);
+
+    /// <summary>Why the last list or watch call failed (without the resource name), or null once one succeeds again.</summary>
+    public string? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Listed once, or tried and failed: the informer has an answer, if not the objects.</summary>
+    public bool Settled => Synced || Failure is not null;
 
     public ImmutableDictionary<string, T> Items => Volatile.Read(ref _items);
 
@@ -145,6 +152,7 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
 
                 failures++;
                 var delay = _backoff.Delay(failures);
+                Volatile.Write(ref _failure, Describe(ex));
                 SetProblem($"{Resource}: {Describe(ex)}");
                 Log.Failed(_logger, Resource, Describe(ex), delay);
                 await DelayAsync(delay, cancellationToken);
@@ -183,6 +191,7 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
         while (token is not null);
 
         Volatile.Write(ref _items, items.ToImmutable());
+        Volatile.Write(ref _failure, null);
         Volatile.Write(ref _synced, true);
         Log.Listed(_logger, Resource, items.Count, resourceVersion);
         SetProblem(null, force: true);
@@ -215,6 +224,11 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
 
     private void SetProblem(string? problem, bool force = false)
     {
+        if (problem is null)
+        {
+            Volatile.Write(ref _failure, null);
+        }
+
         if (force || !string.Equals(Problem, problem, StringComparison.Ordinal))
         {
             Volatile.Write(ref _problem, problem);

@@ -104,6 +104,18 @@ internal sealed record ManifestFile(
                 metadata.NamespaceProperty = "default";
             }
 
+            if (obj is V1Secret { StringData: { Count: > 0 } stringData } secret)
+            {
+                // As the API server does on write: stringData is merged into data, winning over it.
+                secret.Data ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                foreach (var (key, value) in stringData)
+                {
+                    secret.Data[key] = System.Text.Encoding.UTF8.GetBytes(value);
+                }
+
+                secret.StringData = null;
+            }
+
             objects.Add(obj);
             foreach (var error in ObjectValidator.Validate(obj))
             {

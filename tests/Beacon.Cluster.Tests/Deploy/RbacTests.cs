@@ -21,13 +21,15 @@ public sealed class RbacTests
     }
 
     [Fact]
-    public void Secrets_are_only_read_by_name_in_the_agents_namespace()
+    public void Secrets_are_only_read_in_the_agents_namespace()
     {
         var secretRules = Rules().Where(entry => entry.Rule.ApiGroups.Contains("") && entry.Rule.Resources.Contains("secrets")).ToList();
 
+        // list/watch because the agent watches each referenced Secret (by fieldSelector on its name);
+        // a namespaced Role, so never a Secret outside beacon-system, and never a write.
         var (name, rule) = Assert.Single(secretRules);
         Assert.Equal("Role beacon-system/beacon", name);
-        Assert.Equal(["get"], rule.Verbs);
+        Assert.Equal(["get", "list", "watch"], rule.Verbs);
     }
 
     [Fact]

@@ -139,4 +139,147 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         Assert.Contains("default/api", back.Services.Keys);
         await stop.CancelAsync();
     }
+
+    private static V1Secret Secret(string ns, string name, string password) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+        Data = new Dictionary<string, byte[]> { ["password"] = System.Text.Encoding.UTF8.GetBytes(password) },
+    };
+
+    private static string Password(ClusterSnapshot snapshot, string key) =>
+        System.Text.Encoding.UTF8.GetString(snapshot.Secrets[key].Data["password"]);
+
+    private async Task SeedSecretsAsync()
+    {
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "beacon-system" } });
+        await _client.CoreV1.CreateNamespacedSecretAsync(Secret("beacon-system", "tor-a-md5", "alpha"), "beacon-system");
+        await _client.CoreV1.CreateNamespacedSecretAsync(Secret("beacon-system", "tor-b-md5", "bravo"), "beacon-system");
+        await _client.CoreV1.CreateNamespacedSecretAsync(Secret("beacon-system", "unrelated", "nobody's"), "beacon-system");
+    }
+
+    private Task CreatePeerConfigAsync(string name, string? secretNamespace, string? secretName) =>
+        _client.CustomObjects.CreateClusterCustomObjectAsync(
+            new BgpPeerConfig
+            {
+                Metadata = new V1ObjectMeta { Name = name },
+                Spec = new BgpPeerConfigSpec
+                {
+                    AuthSecretRef = secretName is null ? null : new SecretReference { Namespace = secretNamespace, Name = secretName },
+                },
+            },
+            BeaconApi.Group, BeaconApi.Version, "bgppeerconfigs");
+
+    private Task SetSecretRefAsync(string peerConfig, string? secretName)
+    {
+        var reference = secretName is null ? "null" : $$"""{"namespace":"beacon-system","name":"{{secretName}}"}""";
+        return _client.CustomObjects.PatchClusterCustomObjectAsync(
+            new V1Patch($$$"""{"spec":{"authSecretRef":{{{reference}}}}}""", V1Patch.PatchType.MergePatch),
+            BeaconApi.Group, BeaconApi.Version, "bgppeerconfigs", peerConfig);
+    }
+
+    [Fact]
+    public async Task Referenced_secret_is_in_the_first_snapshot_and_follows_updates_and_deletion()
+    {
+        await SeedSecretsAsync();
+        await CreatePeerConfigAsync("tor-a", "beacon-system", "tor-a-md5");
+        using var stop = new CancellationTokenSource();
+        await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+
+        var first = await NextAsync(snapshots, _ => true, "a first snapshot");
+        Assert.Equal(["beacon-system/tor-a-md5"], first.Secrets.Keys);
+        Assert.Equal("alpha", Password(first, "beacon-system/tor-a-md5"));
+        Assert.Empty(first.Errors);
+
+        await _client.CoreV1.ReplaceNamespacedSecretAsync(Secret("beacon-system", "tor-a-md5", "alpha-2"), "tor-a-md5", "beacon-system");
+        var updated = await NextAsync(snapshots, s => s.Secrets.TryGetValue("beacon-system/tor-a-md5", out var secret) && secret.Data["password"].Length == 7, "the new password");
+        Assert.Equal("alpha-2", Password(updated, "beacon-system/tor-a-md5"));
+
+        await _client.CoreV1.DeleteNamespacedSecretAsync("tor-a-md5", "beacon-system");
+        var deleted = await NextAsync(snapshots, s => s.Secrets.IsEmpty, "the Secret gone");
+        Assert.True(deleted.PeerConfigs.ContainsKey("tor-a"));
+
+        await stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Only_referenced_secrets_are_ever_requested_and_by_name_in_their_namespace()
+    {
+        await SeedSecretsAsync();
+        await CreatePeerConfigAsync("tor-a", "beacon-system", "tor-a-md5");
+        await CreatePeerConfigAsync("plain", null, null);
+        _server.ClearRequests();
+        using var stop = new CancellationTokenSource();
+        await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        await NextAsync(snapshots, _ => true, "a first snapshot");
+
+        // Eight resource watches and the one Secret's.
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await _server.WaitForWatchesAsync(9, patience.Token);
+        }
+
+        var secretRequests = _server.Requests.Where(r => r.Resource == "secrets").ToList();
+        Assert.Contains(secretRequests, r => r.Verb == "list");
+        Assert.Contains(secretRequests, r => r.Verb == "watch");
+        Assert.All(secretRequests, r =>
+        {
+            Assert.Equal("beacon-system", r.Namespace);
+            Assert.Null(r.Name);
+            Assert.Contains("fieldSelector=metadata.name=tor-a-md5", Uri.UnescapeDataString(r.Query), StringComparison.Ordinal);
+        });
+
+        await stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Changing_the_reference_switches_the_watched_secret()
+    {
+        await SeedSecretsAsync();
+        await CreatePeerConfigAsync("tor", "beacon-system", "tor-a-md5");
+        using var stop = new CancellationTokenSource();
+        await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        await NextAsync(snapshots, s => s.Secrets.ContainsKey("beacon-system/tor-a-md5"), "tor-a-md5");
+
+        _server.ClearRequests();
+        await SetSecretRefAsync("tor", "tor-b-md5");
+        var switched = await NextAsync(snapshots, s => s.PeerConfigs["tor"].Spec.AuthSecretRef?.Name == "tor-b-md5", "the new reference");
+        Assert.Equal(["beacon-system/tor-b-md5"], switched.Secrets.Keys);
+        Assert.Equal("bravo", Password(switched, "beacon-system/tor-b-md5"));
+        Assert.DoesNotContain(_server.Requests, r => r.Resource == "secrets" && Uri.UnescapeDataString(r.Query).Contains("tor-a-md5", StringComparison.Ordinal));
+
+        // A change to the Secret no longer referenced brings nothing back.
+        await _client.CoreV1.ReplaceNamespacedSecretAsync(Secret("beacon-system", "tor-a-md5", "alpha-2"), "tor-a-md5", "beacon-system");
+        await SetSecretRefAsync("tor", null);
+        var dropped = await NextAsync(snapshots, s => s.PeerConfigs["tor"].Spec.AuthSecretRef is null, "the reference removed");
+        Assert.Empty(dropped.Secrets);
+
+        await stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Secret_that_cannot_be_listed_is_reported_without_holding_back_snapshots()
+    {
+        await SeedSecretsAsync();
+        await CreatePeerConfigAsync("tor-a", "beacon-system", "tor-a-md5");
+        _server.FailNext("list", "secrets", count: 1000, statusCode: 403);
+        using var stop = new CancellationTokenSource();
+        await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+
+        var forbidden = await NextAsync(snapshots, _ => true, "a first snapshot");
+        Assert.Empty(forbidden.Secrets);
+        Assert.Null(forbidden.Unavailable);
+        var error = Assert.Single(forbidden.Errors);
+        Assert.Equal("Secret beacon-system/tor-a-md5", error.Object);
+        Assert.Contains("403", error.Message, StringComparison.Ordinal);
+
+        // Granted later (a Role bound after the fact): the informer's retry picks it up.
+        _server.ClearFailures();
+        var granted = await NextAsync(snapshots, s => s.Secrets.Count == 1, "the Secret once readable");
+        Assert.Equal("alpha", Password(granted, "beacon-system/tor-a-md5"));
+        Assert.Empty(granted.Errors);
+
+        await stop.CancelAsync();
+    }
 }

@@ -176,4 +176,30 @@ public sealed class ResourceInformerTests
         await stop.CancelAsync();
         await run;
     }
+
+    [Fact]
+    public async Task A_failed_first_list_settles_the_informer_without_syncing_it_until_a_list_succeeds()
+    {
+        var client = new ScriptedClient();
+        var time = new FakeTimeProvider();
+        var informer = new ResourceInformer<V1Service>(client, time, NullLogger.Instance, new InformerBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)));
+        client.Lists.Writer.TryWrite(() => throw new HttpRequestException("forbidden"));
+        client.Lists.Writer.TryWrite(() => new([Service("a", "5")], "10", null));
+        client.Watches.Writer.TryWrite(Channel.CreateUnbounded<(WatchEventType, V1Service)?>());
+        Assert.False(informer.Settled);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+
+        await WaitAsync(() => informer.Settled, informer);
+        Assert.False(informer.Synced);
+        Assert.Equal("forbidden", informer.Failure);
+        Assert.Equal("services: forbidden", informer.Problem);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await WaitAsync(() => informer.Synced, informer);
+        Assert.Null(informer.Failure);
+        Assert.True(informer.Settled);
+        await stop.CancelAsync();
+        await run;
+    }
 }

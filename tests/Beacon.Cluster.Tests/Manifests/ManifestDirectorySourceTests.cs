@@ -164,6 +164,40 @@ public sealed class ManifestDirectorySourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Secrets_land_in_the_snapshot_with_string_data_merged_into_data()
+    {
+        Write("md5.yaml", """
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: tor-md5
+              namespace: beacon-system
+            data:
+              password: czNjcmV0
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: spine-md5
+            data:
+              password: b2xk
+              other: eA==
+            stringData:
+              password: plain-text
+            """);
+
+        var snapshot = await StartAsync();
+
+        Assert.Empty(snapshot.Errors);
+        Assert.Equal(["beacon-system/tor-md5", "default/spine-md5"], snapshot.Secrets.Keys);
+        Assert.Equal("s3cret"u8.ToArray(), snapshot.Secrets["beacon-system/tor-md5"].Data["password"]);
+        var merged = snapshot.Secrets["default/spine-md5"];
+        Assert.Equal("plain-text"u8.ToArray(), merged.Data["password"]);
+        Assert.Equal("x"u8.ToArray(), merged.Data["other"]);
+        Assert.Null(merged.StringData);
+    }
+
+    [Fact]
     public void Default_debounce_keeps_save_to_route_latency_low()
     {
         Assert.InRange(ManifestDirectorySource.DefaultDebounce, TimeSpan.Zero, TimeSpan.FromMilliseconds(50));
