@@ -58,6 +58,7 @@ await Task.Delay(1000);
 
 using var client = new k8s.Kubernetes(server.ClientConfiguration);
 var create = new List<(double Wire, double Router)>();
+var allocated = new List<(double Wire, double Router)>();
 var withdraw = new List<(double Wire, double Router)>();
 for (var i = 0; i < count; i++)
 {
@@ -75,8 +76,11 @@ for (var i = 0; i < count; i++)
         Endpoints = [new V1Endpoint { Addresses = ["192.0.2.10"], NodeName = "node1", Conditions = new V1EndpointConditions { Ready = true } }],
     }, "default");
     var prefix = await WaitForAddressAsync(name) + "/32";
+    var statusWritten = Now();
     var seen = await WaitAtFrrAsync(prefix, present: true);
-    create.Add((await WireAfterAsync(t0) - t0, seen - t0));
+    var sent = await WireAfterAsync(t0);
+    create.Add((sent - t0, seen - t0));
+    allocated.Add((statusWritten - t0, sent - statusWritten));
     await Task.Delay(100);
 
     t0 = Now();
@@ -89,6 +93,9 @@ for (var i = 0; i < count; i++)
 
 Console.WriteLine($"live cluster, {count} Services (times in ms; wire = UPDATE leaves Beacon, router = seen by vtysh polling, an upper bound)");
 Report("create Service → announced", create);
+Console.WriteLine(FormattableString.Invariant(
+    $"  of which create → status written: median {Stats(allocated.Select(a => a.Wire * 1000)).Median:0.0} worst {Stats(allocated.Select(a => a.Wire * 1000)).Worst:0.0}; status written → wire: median {Stats(allocated.Select(a => a.Router * 1000)).Median:0.0} worst {Stats(allocated.Select(a => a.Router * 1000)).Worst:0.0}"));
+Console.WriteLine("  slowest rounds (create → wire ms): " + string.Join(", ", create.Select((c, i) => (c.Wire, i)).OrderByDescending(c => c.Wire).Take(5).Select(c => FormattableString.Invariant($"#{c.i} {c.Wire * 1000:0.0}"))));
 Report("last local endpoint removed → withdrawn", withdraw);
 return 0;
 
@@ -138,14 +145,14 @@ async Task<double> WireAfterAsync(double t0)
     return double.NaN;
 }
 
+static (double Median, double Worst) Stats(IEnumerable<double> values)
+{
+    var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+    return sorted.Length == 0 ? (double.NaN, double.NaN) : (sorted[sorted.Length / 2], sorted[^1]);
+}
+
 static void Report(string what, List<(double Wire, double Router)> samples)
 {
-    static (double Median, double Worst) Stats(IEnumerable<double> values)
-    {
-        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
-        return sorted.Length == 0 ? (double.NaN, double.NaN) : (sorted[sorted.Length / 2], sorted[^1]);
-    }
-
     var wire = Stats(samples.Select(s => s.Wire * 1000));
     var router = Stats(samples.Select(s => s.Router * 1000));
     Console.WriteLine(FormattableString.Invariant(

@@ -85,12 +85,19 @@ public sealed partial class KubernetesClusterSource : IClusterSource
         {
             long version = 0;
             string? lastUnavailable = null;
+            long? lastBuilt = null;
             while (true)
             {
                 await changed.Reader.ReadAsync(cancellationToken);
 
-                // Let a burst of events (a list, a rollout) land before building a snapshot.
-                await Task.Delay(_coalesce, _time, cancellationToken);
+                // A change after a quiet spell is passed on at once; the changes of a burst (a
+                // list, a rollout) that follow within the coalescing window land together in
+                // one snapshot at its end, so snapshots come at most once per window.
+                if (lastBuilt is { } built && _time.GetElapsedTime(built) is var since && since < _coalesce)
+                {
+                    await Task.Delay(_coalesce - since, _time, cancellationToken);
+                }
+
                 changed.Reader.TryRead(out _);
 
                 if (_peerConfigs.Synced)
@@ -117,6 +124,7 @@ public sealed partial class KubernetesClusterSource : IClusterSource
                 }
 
                 var errors = secrets.AddTo(builder);
+                lastBuilt = _time.GetTimestamp();
                 yield return builder.Build(++version, errors, unavailable);
             }
         }

@@ -89,6 +89,36 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_change_after_a_quiet_spell_is_passed_on_at_once_and_later_ones_still_arrive()
+    {
+        await _client.CoreV1.CreateNamespacedServiceAsync(Service("web", "203.0.113.10"), "default");
+
+        // The clock only moves when the test says so: a snapshot that waited for the
+        // coalescing window could not arrive without an Advance.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var stop = new CancellationTokenSource();
+        var source = new KubernetesClusterSource(_client, NullLoggerFactory.Instance, time, watchTimeoutSeconds: 30, coalesce: TimeSpan.FromSeconds(1));
+        await using var snapshots = source.WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        await NextAsync(snapshots, s => s.Services.Count == 1, "web");
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await _server.WaitForWatchesAsync(8, patience.Token);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(5));
+        await _client.CoreV1.CreateNamespacedServiceAsync(Service("api", "203.0.113.11"), "default");
+        await NextAsync(snapshots, s => s.Services.ContainsKey("default/api"), "api, without the clock moving");
+
+        await _client.CoreV1.CreateNamespacedServiceAsync(Service("db", "203.0.113.12"), "default");
+        var db = snapshots.MoveNextAsync().AsTask();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await db.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("default/db", snapshots.Current.Services.Keys);
+
+        await stop.CancelAsync();
+    }
+
+    [Fact]
     public async Task Compacted_history_makes_the_informers_list_again_without_losing_a_change()
     {
         await _client.CoreV1.CreateNamespacedServiceAsync(Service("web", "203.0.113.10"), "default");
@@ -241,6 +271,12 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         using var stop = new CancellationTokenSource();
         await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
         await NextAsync(snapshots, s => s.Secrets.ContainsKey("beacon-system/tor-a-md5"), "tor-a-md5");
+
+        // The snapshot can come as soon as tor-a-md5 is listed: let its watch start before the log is cleared.
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await _server.WaitForWatchesAsync(9, patience.Token);
+        }
 
         _server.ClearRequests();
         await SetSecretRefAsync("tor", "tor-b-md5");
