@@ -6,7 +6,7 @@
 #   docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/beacon:0.1.0 --push .
 #
 # The same publish runs without Docker:
-#   dotnet publish src/Beacon.Agent -c Release -r linux-x64 --self-contained -o out
+#   dotnet publish src/Beacon.Agent -c Release -r linux-x64 --self-contained -p:PublishReadyToRun=true -o out
 
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 ARG TARGETARCH
@@ -22,11 +22,13 @@ RUN case "$TARGETARCH" in \
       arm64) echo linux-arm64 ;; \
       *) echo "unsupported TARGETARCH '$TARGETARCH'" >&2; exit 1 ;; \
     esac > /rid \
- && dotnet restore src/Beacon.Agent -r "$(cat /rid)" -p:SelfContained=true
+ && dotnet restore src/Beacon.Agent -r "$(cat /rid)" -p:SelfContained=true -p:PublishReadyToRun=true
 
 COPY src/ src/
+# ReadyToRun: code is compiled ahead of time, so the agent's first allocations and
+# announcements after a start do not wait for the JIT (docs/benchmarks.md, live cluster).
 RUN dotnet publish src/Beacon.Agent -c Release -r "$(cat /rid)" --self-contained --no-restore \
-      -p:DebugType=None -p:DebugSymbols=false -o /out
+      -p:PublishReadyToRun=true -p:DebugType=None -p:DebugSymbols=false -o /out
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS runtime
 COPY --from=build /out /opt/beacon

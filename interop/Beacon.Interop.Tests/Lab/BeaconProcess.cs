@@ -66,12 +66,19 @@ public sealed class BeaconProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Finds the agent built in the same configuration as this test assembly:
+    /// Finds the agent: <c>$BEACON_AGENT_DLL</c> when set (benchmarks point it at a published,
+    /// ReadyToRun-compiled agent, as the image ships), else the one built in the same
+    /// configuration as this test assembly:
     /// <c>src/Beacon.Agent/bin/&lt;Configuration&gt;/net10.0/beacon.dll</c> under the repository
     /// root, else the copy next to the test assembly (the project reference puts it there).
     /// </summary>
     public static string LocateAgentAssembly()
     {
+        if (Environment.GetEnvironmentVariable("BEACON_AGENT_DLL") is { Length: > 0 } chosen)
+        {
+            return File.Exists(chosen) ? Path.GetFullPath(chosen) : throw new LabException($"BEACON_AGENT_DLL={chosen} does not exist");
+        }
+
         var testAssembly = typeof(BeaconProcess).Assembly;
         var configuration = testAssembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

@@ -50,7 +50,7 @@ public sealed partial class KubernetesClusterSource : IClusterSource
         _client = client;
         _time = time ?? TimeProvider.System;
         _logger = loggers.CreateLogger<KubernetesClusterSource>();
-        _coalesce = coalesce ?? TimeSpan.FromMilliseconds(10);
+        _coalesce = coalesce ?? TimeSpan.FromMilliseconds(2);
         _backoff = backoff ?? InformerBackoff.Default;
         _watchTimeoutSeconds = watchTimeoutSeconds;
         _informerLogger = loggers.CreateLogger("Beacon.Cluster.Kubernetes.ResourceInformer");
