@@ -38,7 +38,10 @@ internal static class ReadPathTarget
 
     private static async Task RunAsync(byte[] stream, int[] chunkSizes, bool fourOctetAs, bool internalPeer)
     {
-        var toReader = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        // The reader runs inline in the writer's flush, so each chunk is framed and decoded before
+        // the next is written: the same input takes the same path every time (AFL++ stability).
+        var toReader = new Pipe(new PipeOptions(
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, useSynchronizationContext: false));
         var fromWriter = new Pipe(new PipeOptions(useSynchronizationContext: false));
         var transport = new TransportConnection(
             new DuplexPipe(toReader.Reader, fromWriter.Writer), Local, Remote, locallyInitiated: false, static () => ValueTask.CompletedTask);
