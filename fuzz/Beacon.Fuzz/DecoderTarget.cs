@@ -14,42 +14,47 @@ namespace Beacon.Fuzz;
 /// </remarks>
 internal static class DecoderTarget
 {
-    public static void Run(ReadOnlySpan<byte> input)
+    public static void Run(ReadOnlySpan<byte> input) => _ = Explain(input);
+
+    /// <summary>Runs the target and says what each decoder made of the input, for triage by hand.</summary>
+    public static string Explain(ReadOnlySpan<byte> input)
     {
         if (input.IsEmpty)
         {
-            return;
+            return "empty";
         }
 
         var flags = input[0];
         var options = new UpdateDecodeOptions(FourOctetAs: (flags & 1) != 0, InternalPeer: (flags & 2) != 0);
         var maxMessageSize = (flags & 4) != 0 ? BgpFraming.MaxExtendedMessageSize : BgpFraming.MaxMessageSize;
         var bytes = input[1..];
+        var outcomes = new List<string>();
         var before = GC.GetAllocatedBytesForCurrentThread();
         if ((flags & 8) != 0)
         {
             foreach (var type in (ReadOnlySpan<MessageType>)[MessageType.Open, MessageType.Update, MessageType.Notification, MessageType.RouteRefresh])
             {
-                Expect.OnlyProtocolErrors(bytes, type, options, static (body, type, options) => Decode(type, body, options));
+                outcomes.Add(Expect.OnlyProtocolErrors(bytes, type, options, (body, type, options) => outcomes.Add(Decode(type, body, options))));
             }
         }
         else
         {
-            Expect.OnlyProtocolErrors(bytes, MessageType.Keepalive, options, (stream, _, options) =>
+            outcomes.Add(Expect.OnlyProtocolErrors(bytes, MessageType.Keepalive, options, (stream, _, options) =>
             {
                 while (BgpFraming.TryReadMessage(stream, maxMessageSize, out var type, out var consumed))
                 {
-                    Decode(type, stream[BgpFraming.HeaderSize..consumed], options);
+                    outcomes.Add(Decode(type, stream[BgpFraming.HeaderSize..consumed], options));
                     stream = stream[consumed..];
                 }
-            });
+            }));
         }
 
         Expect.BoundedAllocation(before, input.Length);
+        return string.Join("; ", outcomes.Where(static o => o.Length > 0));
     }
 
     /// <summary>Decodes one body and touches what the session would read from the result.</summary>
-    internal static void Decode(MessageType type, ReadOnlySpan<byte> body, in UpdateDecodeOptions options)
+    internal static string Decode(MessageType type, ReadOnlySpan<byte> body, in UpdateDecodeOptions options)
     {
         switch (type)
         {
@@ -59,7 +64,7 @@ internal static class DecoderTarget
                 _ = open.FindCapability<FourOctetAsCapability>();
                 _ = open.FindCapability<MultiprotocolCapability>();
                 _ = open.ToString();
-                break;
+                return $"OPEN with {open.Capabilities.Length} capabilities";
 
             case MessageType.Update:
                 var update = UpdateMessage.Read(body, options);
@@ -74,20 +79,18 @@ internal static class DecoderTarget
                 var again = UpdateMessage.Read(sequence, options);
                 Expect.True(again.Announced.SequenceEqual(update.Announced) && again.Withdrawn.SequenceEqual(update.Withdrawn) && again.Action == update.Action,
                     "multi-segment UPDATE decode differs from the contiguous one");
-                break;
+                return $"UPDATE {update.Action} ({update.Diagnostics.Length} diagnostics, {update.Announced.Length} announced, {update.Withdrawn.Length} withdrawn)";
 
             case MessageType.Notification:
                 var notification = NotificationMessage.Read(body);
                 _ = notification.TryGetShutdownCommunication(out _);
-                _ = notification.ToString();
-                break;
+                return notification.ToString();
 
             case MessageType.RouteRefresh:
-                _ = RouteRefreshMessage.Read(body).IsKnownSubtype;
-                break;
+                return $"ROUTE-REFRESH known subtype {RouteRefreshMessage.Read(body).IsKnownSubtype}";
 
-            case MessageType.Keepalive:
-                break;
+            default:
+                return "KEEPALIVE";
         }
     }
 }

@@ -18,16 +18,19 @@ internal static class Expect
     /// <summary>
     /// Runs <paramref name="action"/>; the only exception allowed out of a decoder is
     /// <see cref="BgpProtocolException"/>, and its NOTIFICATION must be writable (RFC 4271 §6).
+    /// Returns "NOTIFICATION code/subcode: message" for that error, or an empty string.
     /// </summary>
-    public static void OnlyProtocolErrors(ReadOnlySpan<byte> bytes, MessageType type, UpdateDecodeOptions options, SpanAction action)
+    public static string OnlyProtocolErrors(ReadOnlySpan<byte> bytes, MessageType type, UpdateDecodeOptions options, SpanAction action)
     {
         try
         {
             action(bytes, type, options);
+            return string.Empty;
         }
         catch (BgpProtocolException ex)
         {
             NotificationIsWritable(ex);
+            return $"NOTIFICATION {(byte)ex.Code}/{ex.Subcode}: {ex.Message}";
         }
     }
 

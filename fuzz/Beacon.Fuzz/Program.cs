@@ -40,8 +40,8 @@ internal static class Program
         {
             try
             {
-                target(File.ReadAllBytes(file));
-                Console.WriteLine($"ok     {file}");
+                var input = File.ReadAllBytes(file);
+                Console.WriteLine($"ok     {file}: {(args[0] == "read-path" ? ReadPathTarget.Explain(input) : DecoderTarget.Explain(input))}");
             }
             catch (Exception ex)
             {

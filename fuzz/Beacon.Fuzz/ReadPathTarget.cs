@@ -24,19 +24,22 @@ internal static class ReadPathTarget
     private static readonly IPEndPoint Local = new(IPAddress.Parse("192.0.2.1"), 179);
     private static readonly IPEndPoint Remote = new(IPAddress.Parse("192.0.2.2"), 40000);
 
-    public static void Run(ReadOnlySpan<byte> input)
+    public static void Run(ReadOnlySpan<byte> input) => _ = Explain(input);
+
+    /// <summary>Runs the target and says what the reader posted, for triage by hand.</summary>
+    public static string Explain(ReadOnlySpan<byte> input)
     {
         if (input.Length < PrefixLength)
         {
-            return;
+            return "too short for the prefix";
         }
 
         var flags = input[0];
         var chunkSizes = new[] { 1 + (input[1] % 61), 1 + (input[2] % 61), 1 + (input[3] % 61) };
-        RunAsync(input[PrefixLength..].ToArray(), chunkSizes, (flags & 1) != 0, (flags & 2) != 0).GetAwaiter().GetResult();
+        return RunAsync(input[PrefixLength..].ToArray(), chunkSizes, (flags & 1) != 0, (flags & 2) != 0).GetAwaiter().GetResult();
     }
 
-    private static async Task RunAsync(byte[] stream, int[] chunkSizes, bool fourOctetAs, bool internalPeer)
+    private static async Task<string> RunAsync(byte[] stream, int[] chunkSizes, bool fourOctetAs, bool internalPeer)
     {
         // The reader runs inline in the writer's flush, so each chunk is framed and decoded before
         // the next is written: the same input takes the same path every time (AFL++ stability).
@@ -69,7 +72,7 @@ internal static class ReadPathTarget
             throw new FuzzInvariantException($"the read path did not finish within {Deadline}");
         }
 
-        sink.Check();
+        return sink.Check();
     }
 
     private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
@@ -86,17 +89,21 @@ internal static class ReadPathTarget
             }
         }
 
-        public void Check()
+        public string Check()
         {
             lock (_inputs)
             {
                 var ends = _inputs.Where(static i => i is SessionInput.ConnectionClosed or SessionInput.ProtocolError).ToList();
                 Expect.True(ends.Count == 1, $"the reader posted {ends.Count} end-of-connection inputs, expected 1");
                 Expect.True(_inputs[^1] is SessionInput.ConnectionClosed or SessionInput.ProtocolError, "the reader posted a message after the end of the connection");
+                var messages = string.Join(' ', _inputs.Take(_inputs.Count - 1).Select(static i => i.GetType().Name.Replace("Received", "", StringComparison.Ordinal)));
                 if (ends[0] is SessionInput.ProtocolError error)
                 {
                     Expect.NotificationIsWritable(error.Error);
+                    return $"[{messages}] then NOTIFICATION {(byte)error.Error.Code}/{error.Error.Subcode}: {error.Error.Message}";
                 }
+
+                return $"[{messages}] then connection closed";
             }
         }
     }
