@@ -82,9 +82,12 @@ fi
 
 mkdir -p "$out"
 for file in "${crashes[@]}"; do
-    kind=$(basename "$(dirname "$file")")
+    case "$(basename "$(dirname "$file")")" in
+        crashes) kind=crash ;;
+        *) kind=hang ;;
+    esac
     # AFL names contain ':' and ','; keep a portable name.
-    cp "$file" "$out/${kind%s}-$(basename "$file" | tr ':,' '-_')"
+    cp "$file" "$out/$kind-$(basename "$file" | tr ':,' '-_')"
 done
 log "${#crashes[@]} finding(s) copied to $out; replaying them (uninstrumented build):"
 dotnet run --project fuzz/Beacon.Fuzz -c Release -- "$target" "$out"/* || true
