@@ -53,7 +53,19 @@ internal static class DecoderTarget
         return string.Join("; ", outcomes.Where(static o => o.Length > 0));
     }
 
-    /// <summary>Decodes one body and touches what the session would read from the result.</summary>
+    /// <summary>The body of the message <paramref name="write"/> produces.</summary>
+    private static ReadOnlySpan<byte> Rewrite(Action<IBufferWriter<byte>> write)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        write(output);
+        return output.WrittenSpan[BgpFraming.HeaderSize..];
+    }
+
+    /// <summary>
+    /// Decodes one body and touches what the session would read from the result. What was read
+    /// must read the same after the codec writes it back (the speaker echoes OPEN capabilities
+    /// and NOTIFICATION data in logs and status).
+    /// </summary>
     internal static string Decode(MessageType type, ReadOnlySpan<byte> body, in UpdateDecodeOptions options)
     {
         switch (type)
@@ -64,6 +76,7 @@ internal static class DecoderTarget
                 _ = open.FindCapability<FourOctetAsCapability>();
                 _ = open.FindCapability<MultiprotocolCapability>();
                 _ = open.ToString();
+                Expect.True(OpenMessage.Read(Rewrite(open.Write)).Equals(open), "OPEN reads differently after writing it back");
                 return $"OPEN with {open.Capabilities.Length} capabilities";
 
             case MessageType.Update:
@@ -84,10 +97,13 @@ internal static class DecoderTarget
             case MessageType.Notification:
                 var notification = NotificationMessage.Read(body);
                 _ = notification.TryGetShutdownCommunication(out _);
+                Expect.True(NotificationMessage.Read(Rewrite(notification.Write)).Equals(notification), "NOTIFICATION reads differently after writing it back");
                 return notification.ToString();
 
             case MessageType.RouteRefresh:
-                return $"ROUTE-REFRESH known subtype {RouteRefreshMessage.Read(body).IsKnownSubtype}";
+                var refresh = RouteRefreshMessage.Read(body);
+                Expect.True(RouteRefreshMessage.Read(Rewrite(refresh.Write)) == refresh, "ROUTE-REFRESH reads differently after writing it back");
+                return $"ROUTE-REFRESH known subtype {refresh.IsKnownSubtype}";
 
             default:
                 return "KEEPALIVE";
