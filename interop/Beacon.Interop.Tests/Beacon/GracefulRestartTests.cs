@@ -65,6 +65,39 @@ public sealed class GracefulRestartTests
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, []);
     }
 
+    [Fact]
+    public async Task Beacon_keeps_a_restarting_frr_routes_stale_until_its_end_of_rib()
+    {
+        await using var lab = await CreateAsync();
+        lab.Manifests.Write("bgp.yaml",
+            Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
+            PeerConfigWithGracefulRestart());
+        lab.Manifests.Write("node.yaml", Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26"));
+        var frr = await lab.StartFrrAsync(
+            networks: ["203.0.113.128/25", "198.51.100.128/25"],
+            extraRouterLines: ["bgp graceful-restart", "bgp graceful-restart preserve-fw-state"]);
+        lab.StartBeacon();
+        await lab.WaitForEstablishedAsync();
+        await lab.WaitForBeaconRoutesAsync(global::Beacon.Bgp.Speaker.RouteDirection.Received, r => r.Count == 2 && r.All(x => !x.Stale), "both of FRR's routes");
+
+        await frr.StopAsync(graceful: false);
+        await lab.WaitForBeaconRoutesAsync(global::Beacon.Bgp.Speaker.RouteDirection.Received, r => r.Count == 2 && r.All(x => x.Stale), "FRR's routes kept stale");
+
+        await frr.RestartAsync(frr.Config with { Networks = ["203.0.113.128/25"] });
+        var routes = await lab.WaitForBeaconRoutesAsync(
+            global::Beacon.Bgp.Speaker.RouteDirection.Received,
+            r => r.Count == 1 && !r[0].Stale,
+            "only the network FRR still originates, current");
+        Assert.Equal("203.0.113.128/25", routes[0].Prefix);
+
+        // FRR set F (preserve-fw-state), so the withdrawn network waited for FRR's End-of-RIB.
+        // The agent's logger writes on a background thread, so the line may trail the status.
+        await Eventually.UntilAsync(
+            "the sweep on End-of-RIB in Beacon's log",
+            () => Task.FromResult(lab.Beacons[0].ReadLog()),
+            log => log.Contains("deleted 1 stale Ipv4Unicast routes: End-of-RIB received", StringComparison.Ordinal));
+    }
+
     /// <summary>The BGPPeerConfig of <see cref="Manifests.PeerConfig"/>, with graceful restart on.</summary>
     public static string PeerConfigWithGracefulRestart(int restartTimeSeconds = 120) =>
         Manifests.PeerConfig().Replace("spec:\n", $"spec:\n  gracefulRestart:\n    enabled: true\n    restartTimeSeconds: {restartTimeSeconds}\n", StringComparison.Ordinal);
