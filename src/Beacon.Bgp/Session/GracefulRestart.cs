@@ -131,7 +131,9 @@ internal sealed class GracefulRestart
         switch (ceaseSubcode)
         {
             case CeaseSubcode.AdministrativeShutdown when NotificationNegotiated:
-                return NotificationMessage.CreateShutdown(CeaseSubcode.AdministrativeReset, reason);
+                return reason.Length > 0
+                    ? NotificationMessage.CreateShutdown(CeaseSubcode.AdministrativeReset, reason)
+                    : new NotificationMessage(ErrorCode.Cease, CeaseSubcode.AdministrativeReset, ReadOnlyMemory<byte>.Empty);
             case CeaseSubcode.AdministrativeShutdown:
                 return null;
             case CeaseSubcode.PeerDeconfigured or CeaseSubcode.MaximumPrefixesReached when NotificationNegotiated:
