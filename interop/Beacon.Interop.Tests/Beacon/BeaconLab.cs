@@ -49,7 +49,8 @@ public sealed class BeaconLab : IAsyncDisposable
         uint routerAs = RouterAs,
         string remoteAs = "external",
         IReadOnlyList<string>? networks = null,
-        int maximumPaths = 1)
+        int maximumPaths = 1,
+        IReadOnlyList<string>? extraRouterLines = null)
     {
         var config = new FrrConfig(routerAs, Lab.Router.IPv4)
         {
@@ -62,6 +63,7 @@ public sealed class BeaconLab : IAsyncDisposable
             ],
             Networks = networks ?? [],
             MaximumPaths = maximumPaths,
+            ExtraRouterLines = extraRouterLines ?? [],
         };
         Frr = await FrrRouter.StartAsync(Lab, Lab.Router, config);
         return Frr;

@@ -196,11 +196,6 @@ internal static class AnnouncementPlanner
             blocked = true;
         }
 
-        if (spec.GracefulRestart is not null)
-        {
-            context.Warning(configName!, "spec.gracefulRestart", "parsed, not yet supported");
-        }
-
         if (spec.BfdProfileRef is not null)
         {
             context.Warning(configName!, "spec.bfdProfileRef", "parsed, not yet supported");
@@ -235,6 +230,8 @@ internal static class AnnouncementPlanner
             ConnectRetryTime = TimeSpan.FromSeconds(spec.Timers?.ConnectRetryTimeSeconds ?? PeerDefaults.ConnectRetryTimeSeconds),
             EbgpMultihop = spec.EbgpMultihop ?? PeerDefaults.EbgpMultihop,
             Families = [.. families.Select(x => x.Afi == "ipv4" ? RouteFamily.Ipv4Unicast : RouteFamily.Ipv6Unicast)],
+            GracefulRestart = spec.GracefulRestart?.Enabled ?? false,
+            GracefulRestartTime = TimeSpan.FromSeconds(spec.GracefulRestart?.RestartTimeSeconds ?? PeerDefaults.GracefulRestartTimeSeconds),
         };
 
         if (!context.PlanRoutes)

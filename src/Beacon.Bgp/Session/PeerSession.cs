@@ -33,8 +33,9 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private readonly AdjRibOut _ribOut = new();
     private readonly AdjRibIn _ribIn = new();
     private readonly Dictionary<(RouteFamily, RouteAttributes), PathAttributes> _outbound = [];
-    private readonly ITimer?[] _timers = new ITimer?[4];
-    private readonly int[] _timerGenerations = new int[4];
+    private readonly ITimer?[] _timers = new ITimer?[Enum.GetValues<SessionTimer>().Length];
+    private readonly int[] _timerGenerations = new int[Enum.GetValues<SessionTimer>().Length];
+    private readonly GracefulRestart _gracefulRestart;
     private readonly Task _loop;
 
     private SessionState _state = SessionState.Idle;
@@ -67,12 +68,17 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private long _messagesSent;
     private long _messagesReceived;
     private PeerStatus _status;
+    private FsmEvent _firingEvent;
+    private SessionState _firingFrom;
+    private NotificationMessage? _notificationReceived;
+    private NotificationMessage? _notificationSent;
 
     public PeerSession(PeerSettings settings, SessionEnvironment env)
     {
         Settings = settings;
         _env = env;
         _logger = env.Loggers.CreateLogger("Beacon.Bgp.Session");
+        _gracefulRestart = new GracefulRestart(settings);
         _status = BuildStatus();
         _loop = Task.Run(RunAsync);
     }
@@ -281,6 +287,9 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             case SessionTimer.IdleHold when !_stopped && _state == SessionState.Idle:
                 Fire(Settings.Passive ? FsmEvent.AutomaticStartWithPassiveTcpEstablishment : FsmEvent.AutomaticStart);
                 break;
+            case SessionTimer.StaleRoutes:
+                SweepStale(_state == SessionState.Established ? "stale path timer expired before End-of-RIB" : "the peer did not return within its restart time");
+                break;
         }
     }
 
@@ -302,6 +311,17 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 _candidate = Attach(transport);
                 SendOpen(_candidate);
                 SessionLog.Connection(_logger, Settings.Name, $"accepted from {transport.Remote} while in {_state}: collision candidate");
+                break;
+
+            case SessionState.Established when _gracefulRestart.Negotiated:
+                // RFC 4724 §4.2: a new connection from a graceful-restart peer means it restarted
+                // without our noticing. The old session ends without a NOTIFICATION, its routes
+                // stay stale, and the new connection is taken.
+                GracefulRestartLog.PeerRestarted(_logger, Settings.Name);
+                _lastError = "the peer opened a new connection: it restarted";
+                Fire(FsmEvent.TcpConnectionFails);
+                Fire(FsmEvent.AutomaticStartWithPassiveTcpEstablishment);
+                OnIncoming(transport);
                 break;
 
             default:
@@ -419,6 +439,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         SessionLog.ReceivedNotification(_logger, Settings.Name, description);
         _lastError = $"peer sent {description}";
         var versionError = notification.Code == ErrorCode.OpenMessage && notification.Subcode == OpenErrorSubcode.UnsupportedVersionNumber;
+        _notificationReceived = notification;
         Fire(versionError ? FsmEvent.NotifMsgVerErr : FsmEvent.NotifMsg);
     }
 
@@ -475,6 +496,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     {
         var transition = SessionFsm.Next(_state, ev, Settings.Passive);
         var from = _state;
+        (_firingEvent, _firingFrom) = (ev, from);
         _state = transition.Next;
         foreach (var action in transition.Actions)
         {
@@ -483,6 +505,8 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
         _eventError = null;
         _eventReason = null;
+        _notificationReceived = null;
+        _notificationSent = null;
         if (from != _state)
         {
             SessionLog.StateChanged(_logger, Settings.Name, from, _state, ev.ToString());
@@ -523,7 +547,11 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
                 break;
             case FsmActionKind.SendNotification when _connection is not null:
-                SendNotification(_connection, NotificationFor(action), _eventError?.Message ?? _eventReason ?? _stopReason ?? "");
+                if (NotificationFor(action) is { } notification)
+                {
+                    SendNotification(_connection, notification, _eventError?.Message ?? _eventReason ?? _stopReason ?? "");
+                }
+
                 break;
             case FsmActionKind.StartConnectRetryTimer:
                 StartTimer(SessionTimer.ConnectRetry, Settings.ConnectRetryTime * _env.Jitter());
@@ -562,7 +590,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 OnEstablished();
                 break;
             case FsmActionKind.ReleaseResources:
-                _ribIn.Clear();
+                ReleaseReceivedRoutes();
                 _ribOut.Reset();
                 _outbound.Clear();
                 _families = [];
@@ -579,7 +607,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
     }
 
-    private NotificationMessage NotificationFor(FsmAction action)
+    private NotificationMessage? NotificationFor(FsmAction action)
     {
         if (action.ErrorCode == 0)
         {
@@ -591,6 +619,11 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         // or reset carries the operator's words (RFC 8203 §2).
         if (action.ErrorCode == (byte)ErrorCode.Cease && action.ErrorSubcode == CeaseSubcode.AdministrativeShutdown && _stopReason is not null)
         {
+            if (_gracefulRestart.Negotiated)
+            {
+                return _gracefulRestart.StopNotification(_stopSubcode, _stopReason);
+            }
+
             return _stopSubcode is CeaseSubcode.AdministrativeShutdown or CeaseSubcode.AdministrativeReset && _stopReason.Length > 0
                 ? NotificationMessage.CreateShutdown(_stopSubcode, _stopReason)
                 : new NotificationMessage(ErrorCode.Cease, _stopSubcode, ReadOnlyMemory<byte>.Empty);
@@ -601,7 +634,8 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
     private void OnEnteredIdle()
     {
-        StopAllTimers();
+        // The stale routes of a restarting peer outlive the session (RFC 4724 §4.2).
+        StopAllTimers(keepStaleRoutesTimer: true);
         if (_stopped)
         {
             return;
@@ -619,6 +653,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private void OnEstablished()
     {
         _establishedTime = _env.Time.GetUtcNow();
+        _env.Restarts.Established(Settings.PeerAddress);
         _consecutiveFailures = 0;
         _lastError = null;
         _initialSyncPending = true;
@@ -650,6 +685,98 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
 
         _ribIn.Apply(update);
+
+        // RFC 4724 §4.2: End-of-RIB ends the peer's restart for that family.
+        if (update.EndOfRibFamily is { } family && _ribIn.HasStale)
+        {
+            SweepStale("End-of-RIB received", family);
+        }
+    }
+
+    /// <summary>
+    /// ReleaseResources for the Adj-RIB-In, as receiving speaker of graceful restart (RFC 4724
+    /// §4.2, RFC 8538 §4): an Established session lost in a way that allows it keeps the routes
+    /// of the families the peer listed, stale, for the peer's restart time. Outside Established
+    /// only such stale routes can be there, and they wait for the peer.
+    /// </summary>
+    private void ReleaseReceivedRoutes()
+    {
+        if (_firingEvent == FsmEvent.ManualStop)
+        {
+            _ribIn.Clear();
+            StopTimer(SessionTimer.StaleRoutes);
+            return;
+        }
+
+        if (_firingFrom != SessionState.Established)
+        {
+            return;
+        }
+
+        if (!_gracefulRestart.KeepsRoutes(_firingEvent, _notificationReceived, _notificationSent))
+        {
+            _ribIn.Clear();
+            StopTimer(SessionTimer.StaleRoutes);
+            return;
+        }
+
+        var families = _gracefulRestart.PeerFamilies(requireForwardingState: false).Where(_families.Contains).ToHashSet();
+        var kept = _ribIn.MarkStale(families);
+        if (kept == 0)
+        {
+            StopTimer(SessionTimer.StaleRoutes);
+            return;
+        }
+
+        GracefulRestartLog.KeptStale(_logger, Settings.Name, kept, (int)_gracefulRestart.PeerRestartTime.TotalSeconds);
+        StartTimer(SessionTimer.StaleRoutes, _gracefulRestart.PeerRestartTime);
+    }
+
+    /// <summary>
+    /// RFC 4724 §4.2 on re-establishment: stale routes of a family the peer no longer lists, or
+    /// lists with F=0, or that was not negotiated again, go at once; the rest wait for End-of-RIB,
+    /// bounded by the stale path timer.
+    /// </summary>
+    private void ResolveStaleOnOpen()
+    {
+        if (!_ribIn.HasStale)
+        {
+            return;
+        }
+
+        var preserved = _gracefulRestart.Negotiated ? _gracefulRestart.PeerFamilies(requireForwardingState: true) : new HashSet<RouteFamily>();
+        foreach (var family in Enum.GetValues<RouteFamily>())
+        {
+            if (!preserved.Contains(family) || !_families.Contains(family))
+            {
+                SweepStale("the peer did not preserve forwarding state for the family", family);
+            }
+        }
+
+        if (_ribIn.HasStale)
+        {
+            StartTimer(SessionTimer.StaleRoutes, GracefulRestart.StalePathTime);
+        }
+    }
+
+    private void SweepStale(string reason, RouteFamily? only = null)
+    {
+        foreach (var family in Enum.GetValues<RouteFamily>())
+        {
+            if (only is null || only == family)
+            {
+                var swept = _ribIn.SweepStale(family);
+                if (swept > 0)
+                {
+                    GracefulRestartLog.SweptStale(_logger, Settings.Name, swept, family, reason);
+                }
+            }
+        }
+
+        if (!_ribIn.HasStale)
+        {
+            StopTimer(SessionTimer.StaleRoutes);
+        }
     }
 
     private static bool ContainsAsn(ImmutableArray<AsPathSegment> path, uint asn)
@@ -815,6 +942,11 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
         capabilities.Add(RouteRefreshCapability.Instance);
         capabilities.Add(new FourOctetAsCapability(Settings.LocalAsn));
+        if (_gracefulRestart.Capability(_offeredFamilies, _env.Restarts.IsRestarting(Settings.PeerAddress)) is { } gracefulRestart)
+        {
+            capabilities.Add(gracefulRestart);
+        }
+
         var open = new OpenMessage(
             OpenMessage.BgpVersion,
             Settings.LocalAsn <= ushort.MaxValue ? (ushort)Settings.LocalAsn : OpenMessage.AsTrans,
@@ -934,6 +1066,8 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
 
         _families = [.. _offeredFamilies.Where(peerFamilies.Contains)];
+        _gracefulRestart.Negotiate(open);
+        ResolveStaleOnOpen();
     }
 
     private void SendNotification(PeerConnection connection, NotificationMessage notification, string reason)
@@ -941,6 +1075,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         SessionLog.SendingNotification(_logger, Settings.Name, (byte)notification.Code, notification.Subcode, reason);
         if (connection == _connection)
         {
+            _notificationSent = notification;
             _lastError = $"sent {Describe(notification)}{(reason.Length > 0 ? ": " + reason : "")}";
             CountSent("NOTIFICATION");
         }
@@ -966,17 +1101,20 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         _timers[(int)timer] = null;
     }
 
-    private void StopAllTimers()
+    private void StopAllTimers(bool keepStaleRoutesTimer = false)
     {
         foreach (var timer in Enum.GetValues<SessionTimer>())
         {
-            StopTimer(timer);
+            if (!(keepStaleRoutesTimer && timer == SessionTimer.StaleRoutes))
+            {
+                StopTimer(timer);
+            }
         }
     }
 
     private List<RouteView> ReceivedRoutes() =>
         [.. _ribIn.Routes.OrderBy(r => r.Key.BaseAddress.AddressFamily).ThenBy(r => r.Key.ToString(), StringComparer.Ordinal)
-            .Select(r => RouteViews.Create(r.Key, r.Value))];
+            .Select(r => RouteViews.Create(r.Key, r.Value, _ribIn.IsStale(r.Key)))];
 
     private List<RouteView> AdvertisedRoutes() =>
         [.. _ribOut.Sent.OrderBy(r => r.Key.BaseAddress.AddressFamily).ThenBy(r => r.Key.ToString(), StringComparer.Ordinal)
@@ -996,7 +1134,10 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             f == RouteFamily.Ipv4Unicast ? "ipv4" : "ipv6",
             "unicast",
             _ribOut.SentCount(f),
-            _ribIn.Count(f)))],
+            _ribIn.Count(f))
+        {
+            Stale = _ribIn.StaleCount(f),
+        })],
         PeerCapabilities = _peerOpen is null ? [] : [.. _peerOpen.Capabilities.Select(CapabilityName)],
         LastError = _lastError,
         MessagesSent = _messagesSent,

@@ -24,4 +24,7 @@ public sealed class SessionEnvironment
 
     /// <summary>UPDATE messages are built in batches of this many prefixes between checks of the write queue.</summary>
     public int BatchPrefixes { get; init; } = 4096;
+
+    /// <summary>Peers this speaker (process) has had a session with: graceful restart's R bit (RFC 4724 §3).</summary>
+    internal RestartRecord Restarts { get; } = new();
 }

@@ -53,4 +53,7 @@ internal enum SessionTimer
     Hold,
     Keepalive,
     IdleHold,
+
+    /// <summary>Graceful restart (RFC 4724 §4.2): the peer's restart time, then the stale path bound.</summary>
+    StaleRoutes,
 }

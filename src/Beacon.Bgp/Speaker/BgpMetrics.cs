@@ -39,6 +39,8 @@ public sealed class BgpMetrics
             "advertised_prefixes", ObserveAdvertised, description: "Prefixes in the Adj-RIB-Out of the peer, by address family.");
         meter.CreateObservableGauge(
             "received_prefixes", ObserveReceived, description: "Prefixes in the Adj-RIB-In of the peer, by address family.");
+        meter.CreateObservableGauge(
+            "stale_prefixes", () => ObserveFamilies(static f => f.Stale), description: "Received prefixes kept stale while the peer restarts (RFC 4724), by address family.");
     }
 
     /// <summary>Feeds the gauges; until called they report nothing.</summary>

@@ -125,7 +125,11 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
         return await session.GetRoutesAsync(direction).WaitAsync(cancellationToken);
     }
 
-    /// <summary>Stops every session with a Cease / Administrative Shutdown carrying <paramref name="reason"/>.</summary>
+    /// <summary>
+    /// Stops every session with a Cease / Administrative Shutdown carrying <paramref name="reason"/>;
+    /// a session that negotiated graceful restart treats it as a planned restart instead, so the
+    /// peer keeps our routes (Administrative Reset with the N bit, no NOTIFICATION without it).
+    /// </summary>
     public async Task StopAsync(string reason)
     {
         await _applyGate.WaitAsync();

@@ -51,6 +51,17 @@ public sealed record PeerSettings
 
     public ImmutableArray<RouteFamily> Families { get; init; } = [RouteFamily.Ipv4Unicast, RouteFamily.Ipv6Unicast];
 
+    // Graceful restart (issue 4, RFC 4724 with RFC 8538).
+
+    /// <summary>
+    /// Advertise the Graceful Restart capability (with the N bit and F=1 for every offered family)
+    /// and act as receiving speaker for the peer's restarts.
+    /// </summary>
+    public bool GracefulRestart { get; init; }
+
+    /// <summary>Restart Time advertised in the capability (RFC 4724 §3): how long the peer keeps our routes.</summary>
+    public TimeSpan GracefulRestartTime { get; init; } = TimeSpan.FromSeconds(120);
+
     public bool IsInternal => PeerAsn != 0 && PeerAsn == LocalAsn;
 
     // Families is compared by content: a re-planned but unchanged peer must not restart its session.
@@ -68,7 +79,9 @@ public sealed record PeerSettings
         && KeepaliveTime == other.KeepaliveTime
         && ConnectRetryTime == other.ConnectRetryTime
         && EbgpMultihop == other.EbgpMultihop
-        && Families.AsSpan().SequenceEqual(other.Families.AsSpan());
+        && Families.AsSpan().SequenceEqual(other.Families.AsSpan())
+        && GracefulRestart == other.GracefulRestart
+        && GracefulRestartTime == other.GracefulRestartTime;
 
     public override int GetHashCode() => HashCode.Combine(Name, PeerAddress, PeerAsn, LocalAsn, RouterId, PeerPort, HoldTime);
 }

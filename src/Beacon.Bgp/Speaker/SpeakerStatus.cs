@@ -20,7 +20,11 @@ public enum RouteDirection
 }
 
 /// <summary>Per-family route counts of one peer.</summary>
-public sealed record FamilyStatus(string Afi, string Safi, int Advertised, int Received);
+public sealed record FamilyStatus(string Afi, string Safi, int Advertised, int Received)
+{
+    /// <summary>Received routes kept stale while the peer restarts (RFC 4724 §4.2); they count in <see cref="Received"/> too.</summary>
+    public int Stale { get; init; }
+}
 
 /// <summary>What the status endpoint reports about one peer (DESIGN.md, GET /api/v1/peers).</summary>
 public sealed record PeerStatus

@@ -10,6 +10,9 @@ public static class PeerDefaults
     public const int LocalPort = 179;
     public const int EbgpMultihop = 1;
 
+    /// <summary>FRR's default restart time; RFC 4724 §4 suggests no more than the hold time.</summary>
+    public const int GracefulRestartTimeSeconds = 120;
+
     /// <summary>
     /// Keepalive when the field is absent: the 30 s default, or a third of a shorter hold
     /// time (RFC 4271 §10 suggests one third), so lowering only the hold time stays valid.

@@ -47,7 +47,7 @@ internal static class PlanJson
     private static JsonNode Peer(PeerPlan peer)
     {
         var s = peer.Settings;
-        return new JsonObject
+        var json = new JsonObject
         {
             ["settings"] = new JsonObject
             {
@@ -75,5 +75,13 @@ internal static class PlanJson
                 ["asPathPrepend"] = r.Attributes.AsPathPrependCount,
             })]),
         };
+
+        // Only when enabled, so the golden files of peers without it stay as they were.
+        if (s.GracefulRestart)
+        {
+            json["settings"]!["gracefulRestart"] = new JsonObject { ["restartTimeSeconds"] = s.GracefulRestartTime.TotalSeconds };
+        }
+
+        return json;
     }
 }

@@ -47,8 +47,8 @@ public sealed class StatusServerTests
                 "state": "Established", "establishedTime": "2026-01-02T03:04:05+00:00",
                 "holdTime": 90, "keepaliveTime": 30,
                 "families": [
-                  { "afi": "ipv4", "safi": "unicast", "advertised": 3, "received": 1 },
-                  { "afi": "ipv6", "safi": "unicast", "advertised": 2, "received": 0 }
+                  { "afi": "ipv4", "safi": "unicast", "advertised": 3, "received": 1, "stale": 0 },
+                  { "afi": "ipv6", "safi": "unicast", "advertised": 2, "received": 0, "stale": 0 }
                 ],
                 "peerCapabilities": ["multiprotocol", "four-octet-as"],
                 "lastError": null, "messagesSent": 12, "messagesReceived": 10
@@ -57,7 +57,7 @@ public sealed class StatusServerTests
                 "name": "tor-b", "peerAddress": "2001:db8:100::1", "peerASN": 4200000000, "localASN": 65001,
                 "state": "Active", "establishedTime": null,
                 "holdTime": 90, "keepaliveTime": 30,
-                "families": [ { "afi": "ipv6", "safi": "unicast", "advertised": 0, "received": 0 } ],
+                "families": [ { "afi": "ipv6", "safi": "unicast", "advertised": 0, "received": 0, "stale": 0 } ],
                 "peerCapabilities": [],
                 "lastError": "connection refused", "messagesSent": 0, "messagesReceived": 0
               }

@@ -58,6 +58,30 @@ internal sealed class ScriptedPeer
         await output.FlushAsync();
     }
 
+    /// <summary>Closes the connection from the peer's side, as a TCP FIN or RST would.</summary>
+    public ValueTask CloseAsync() => _connection!.DisposeAsync();
+
+    /// <summary>Reads until the speaker closes the connection; returns the NOTIFICATION it sent on the way, if any.</summary>
+    public async Task<NotificationMessage?> ReadUntilClosedAsync()
+    {
+        NotificationMessage? notification = null;
+        try
+        {
+            while (true)
+            {
+                var (type, body) = await ReadAsync();
+                if (type == MessageType.Notification)
+                {
+                    notification = NotificationMessage.Read(body);
+                }
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            return notification;
+        }
+    }
+
     public static OpenMessage Open(ushort asn, ushort holdTime, uint routerId) =>
         new(4, asn, holdTime, routerId, [new MultiprotocolCapability(AfiSafi.Ipv4, AfiSafi.Unicast), RouteRefreshCapability.Instance, new FourOctetAsCapability(asn)]);
 }

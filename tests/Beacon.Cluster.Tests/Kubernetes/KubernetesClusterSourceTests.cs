@@ -88,6 +88,43 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         await stop.CancelAsync();
     }
 
+    /// <summary>
+    /// The agent starts its BGP sessions from the first snapshot, and after a graceful restart the
+    /// router deletes whatever the first table plus End-of-RIB leaves out (issue 4): a snapshot built
+    /// before one resource was listed would withdraw all of its routes.
+    /// </summary>
+    [Fact]
+    public async Task No_snapshot_comes_before_every_resource_has_been_listed()
+    {
+        await _client.CoreV1.CreateNamespacedServiceAsync(Service("web", "203.0.113.10"), "default");
+        await _client.CustomObjects.CreateClusterCustomObjectAsync(
+            new BgpAdvertisement { Metadata = new V1ObjectMeta { Name = "services" } },
+            BeaconApi.Group, BeaconApi.Version, "bgpadvertisements");
+        _server.FailNext("list", "bgpadvertisements", count: 1000);
+        using var stop = new CancellationTokenSource();
+        await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        var first = snapshots.MoveNextAsync().AsTask();
+
+        // Every other resource has been listed and the failing list has been retried.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            while (!(_server.Requests.Count(r => r.Verb == "list" && r.Resource == "bgpadvertisements") >= 2
+                && _server.Requests.Where(r => r.Verb == "list" && r.StatusCode == 200).Select(r => r.Resource).Distinct().Count() >= 7))
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        Assert.False(first.IsCompleted, "a snapshot came before BGPAdvertisements could be listed");
+        _server.ClearFailures();
+
+        Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(1, snapshots.Current.Version);
+        Assert.Contains("services", snapshots.Current.Advertisements.Keys);
+        Assert.Contains("default/web", snapshots.Current.Services.Keys);
+        await stop.CancelAsync();
+    }
+
     [Fact]
     public async Task A_change_after_a_quiet_spell_is_passed_on_at_once_and_later_ones_still_arrive()
     {
