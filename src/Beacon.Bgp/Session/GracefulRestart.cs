@@ -96,8 +96,9 @@ internal sealed class GracefulRestart
     /// <summary>
     /// Whether an Established session that ended on <paramref name="ev"/> leaves the peer's routes
     /// stale instead of deleting them. RFC 4724 §4.2: a lost TCP session does; RFC 8538 §4: with N
-    /// negotiated any NOTIFICATION but Hard Reset does, sent or received, and so does hold timer
-    /// expiry, which Beacon also treats as a loss without N (the peer is gone either way).
+    /// negotiated any NOTIFICATION but Hard Reset does, sent or received, hold timer expiry
+    /// included. Without N, hold timer expiry ends the session with a NOTIFICATION, which RFC
+    /// 4724 §4 leaves to the normal procedures: the routes go (FRR and BIRD do the same).
     /// </summary>
     public bool KeepsRoutes(FsmEvent ev, NotificationMessage? received, NotificationMessage? sent)
     {
@@ -109,7 +110,8 @@ internal sealed class GracefulRestart
         return ev switch
         {
             FsmEvent.ManualStop => false,
-            FsmEvent.TcpConnectionFails or FsmEvent.HoldTimerExpires => true,
+            FsmEvent.TcpConnectionFails => true,
+            FsmEvent.HoldTimerExpires => NotificationNegotiated,
             FsmEvent.NotifMsg or FsmEvent.NotifMsgVerErr => NotificationNegotiated && received is { } r && !IsHardReset(r),
             _ => NotificationNegotiated && !(sent is { } s && IsHardReset(s)),
         };

@@ -75,7 +75,8 @@ public sealed class GracefulRestartPolicyTests
 
     [Theory]
     [InlineData(FsmEvent.TcpConnectionFails, false, null, true)]
-    [InlineData(FsmEvent.HoldTimerExpires, false, null, true)]
+    [InlineData(FsmEvent.HoldTimerExpires, true, null, true)]
+    [InlineData(FsmEvent.HoldTimerExpires, false, null, false)]
     [InlineData(FsmEvent.NotifMsg, true, "0602", true)]
     [InlineData(FsmEvent.NotifMsg, true, "0609", false)]
     [InlineData(FsmEvent.NotifMsg, false, "0602", false)]

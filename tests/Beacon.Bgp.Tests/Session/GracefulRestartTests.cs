@@ -189,7 +189,22 @@ public sealed class GracefulRestartTests
     }
 
     [Fact]
-    public async Task Hold_timer_expiry_keeps_the_routes_stale()
+    public async Task Hold_timer_expiry_keeps_the_routes_stale_when_N_is_negotiated()
+    {
+        var (pair, peer) = await StartAsync();
+        await using var _ = pair;
+        await EstablishAsync(pair, peer, PeerCapability(notification: true));
+        await AnnounceAsync(peer, "203.0.113.128/25");
+        await WaitReceivedAsync(pair, 1, 0);
+
+        pair.Time.Advance(TimeSpan.FromSeconds(90));
+
+        await WaitReceivedAsync(pair, 1, 1);
+        Assert.Equal(ErrorCode.HoldTimerExpired, (await peer.ReadUntilClosedAsync())?.Code);
+    }
+
+    [Fact]
+    public async Task Hold_timer_expiry_without_N_deletes_the_routes()
     {
         var (pair, peer) = await StartAsync();
         await using var _ = pair;
@@ -199,8 +214,8 @@ public sealed class GracefulRestartTests
 
         pair.Time.Advance(TimeSpan.FromSeconds(90));
 
-        await WaitReceivedAsync(pair, 1, 1);
         Assert.Equal(ErrorCode.HoldTimerExpired, (await peer.ReadUntilClosedAsync())?.Code);
+        await WaitReceivedAsync(pair, 0, 0);
     }
 
     [Fact]
