@@ -78,6 +78,11 @@ public sealed class Ipv6NextHopTests
         Assert.Null(peer.LastError);
         var advertised = await beacon.GetRoutesAsync(PeerName, RouteDirection.Advertised);
         Assert.All(advertised, r => Assert.Equal(node.IPv6.ToString(), r.NextHop));
+
+        // Withdrawals of IPv4 routes sent with IPv6 next hops reach FRR too.
+        lab.Manifests.Delete("services.yaml");
+        await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetwork, ["192.0.2.0/26"]);
+        await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetworkV6, ["2001:db8:1::/64"]);
     }
 
     [Fact]
