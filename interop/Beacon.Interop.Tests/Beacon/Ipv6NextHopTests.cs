@@ -27,6 +27,19 @@ public sealed class Ipv6NextHopTests
         lab.Manifests.Write("services.yaml", Manifests.Service("web", "Cluster", "203.0.113.10", "2001:db8:203::10"));
     }
 
+    /// <summary>Runs a router-side wait; on timeout the message carries the tail of Beacon's log.</summary>
+    private static async Task<T> WithLogAsync<T>(BeaconLab lab, Task<T> wait)
+    {
+        try
+        {
+            return await wait;
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}{Environment.NewLine}Beacon log:{Environment.NewLine}{lab.LogTail(lines: 60)}", e);
+        }
+    }
+
     private static async Task<IPAddress> LinkLocalAsync(LabNamespace node)
     {
         var output = (await node.ExecAsync("ip", "-6", "-o", "addr", "show", "dev", node.Interface, "scope", "link")).EnsureSuccess().StandardOutput;
@@ -34,12 +47,12 @@ public sealed class Ipv6NextHopTests
         return IPAddress.Parse(field.Split('/')[0]);
     }
 
-    private static Task<FrrRoutingTable> WaitForFrrAsync(FrrRouter frr, IPAddress peer, AddressFamily family, string[] prefixes) =>
-        frr.WaitForRoutesAsync(
+    private static Task<FrrRoutingTable> WaitForFrrAsync(BeaconLab lab, FrrRouter frr, IPAddress peer, AddressFamily family, string[] prefixes) =>
+        WithLogAsync(lab, frr.WaitForRoutesAsync(
             family,
             t => t.PrefixesFrom(peer).Order(StringComparer.Ordinal).SequenceEqual(prefixes.Order(StringComparer.Ordinal))
                 && prefixes.All(p => t.Paths(p).All(x => x.Valid)),
-            $"FRR to hold exactly [{string.Join(", ", prefixes)}] ({family}) from {peer}, valid");
+            $"FRR to hold exactly [{string.Join(", ", prefixes)}] ({family}) from {peer}, valid"));
 
     [Fact]
     public async Task Frr_over_an_ipv6_session_with_extended_next_hop_gets_both_families_with_global_and_link_local_ipv6_next_hops()
@@ -61,10 +74,10 @@ public sealed class Ipv6NextHopTests
         });
         var beacon = lab.StartBeacon();
 
-        await frr.WaitForEstablishedAsync(node.IPv6);
+        await WithLogAsync(lab, frr.WaitForEstablishedAsync(node.IPv6));
         var linkLocal = await LinkLocalAsync(node);
-        var v4 = await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetwork, V4Prefixes);
-        var v6 = await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetworkV6, V6Prefixes);
+        var v4 = await WaitForFrrAsync(lab, frr, node.IPv6, AddressFamily.InterNetwork, V4Prefixes);
+        var v6 = await WaitForFrrAsync(lab, frr, node.IPv6, AddressFamily.InterNetworkV6, V6Prefixes);
 
         foreach (var path in V4Prefixes.Select(p => Assert.Single(v4.Paths(p))).Concat(V6Prefixes.Select(p => Assert.Single(v6.Paths(p)))))
         {
@@ -81,8 +94,8 @@ public sealed class Ipv6NextHopTests
 
         // Withdrawals of IPv4 routes sent with IPv6 next hops reach FRR too.
         lab.Manifests.Delete("services.yaml");
-        await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetwork, ["192.0.2.0/26"]);
-        await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetworkV6, ["2001:db8:1::/64"]);
+        await WaitForFrrAsync(lab, frr, node.IPv6, AddressFamily.InterNetwork, ["192.0.2.0/26"]);
+        await WaitForFrrAsync(lab, frr, node.IPv6, AddressFamily.InterNetworkV6, ["2001:db8:1::/64"]);
     }
 
     [Fact]
@@ -102,13 +115,13 @@ public sealed class Ipv6NextHopTests
         });
         var beacon = lab.StartBeacon();
 
-        await frr.WaitForEstablishedAsync(node.IPv4);
-        await frr.WaitForEstablishedAsync(node.IPv6);
+        await WithLogAsync(lab, frr.WaitForEstablishedAsync(node.IPv4));
+        await WithLogAsync(lab, frr.WaitForEstablishedAsync(node.IPv6));
         var linkLocal = await LinkLocalAsync(node);
-        var v4 = await WaitForFrrAsync(frr, node.IPv4, AddressFamily.InterNetwork, V4Prefixes);
-        await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetwork, V4Prefixes);
-        var v6 = await WaitForFrrAsync(frr, node.IPv4, AddressFamily.InterNetworkV6, V6Prefixes);
-        await WaitForFrrAsync(frr, node.IPv6, AddressFamily.InterNetworkV6, V6Prefixes);
+        var v4 = await WaitForFrrAsync(lab, frr, node.IPv4, AddressFamily.InterNetwork, V4Prefixes);
+        await WaitForFrrAsync(lab, frr, node.IPv6, AddressFamily.InterNetwork, V4Prefixes);
+        var v6 = await WaitForFrrAsync(lab, frr, node.IPv4, AddressFamily.InterNetworkV6, V6Prefixes);
+        await WaitForFrrAsync(lab, frr, node.IPv6, AddressFamily.InterNetworkV6, V6Prefixes);
 
         // Without RFC 8950 the IPv6 session's IPv4 routes take the interface's IPv4 address.
         foreach (var prefix in V4Prefixes)
@@ -153,12 +166,12 @@ public sealed class Ipv6NextHopTests
         });
         var beacon = lab.StartBeacon();
 
-        await bird.WaitForEstablishedAsync("beacon");
+        await WithLogAsync(lab, bird.WaitForEstablishedAsync("beacon"));
         var linkLocal = await LinkLocalAsync(node);
-        var routes = await bird.WaitForRoutesAsync(
+        var routes = await WithLogAsync(lab, bird.WaitForRoutesAsync(
             "beacon",
             r => r.Select(x => x.Prefix).Order(StringComparer.Ordinal).SequenceEqual(V4Prefixes.Concat(V6Prefixes).Order(StringComparer.Ordinal)),
-            "BIRD to hold both families from Beacon");
+            "BIRD to hold both families from Beacon"));
 
         foreach (var route in routes)
         {
@@ -184,9 +197,9 @@ public sealed class Ipv6NextHopTests
         });
         var beacon = lab.StartBeacon();
 
-        await gobgp.WaitForEstablishedAsync(node.IPv6);
-        var v4 = await gobgp.WaitForReceivedAsync(node.IPv6, AddressFamily.InterNetwork, r => r.Count == V4Prefixes.Length, "GoBGP to receive the IPv4 routes");
-        var v6 = await gobgp.WaitForReceivedAsync(node.IPv6, AddressFamily.InterNetworkV6, r => r.Count == V6Prefixes.Length, "GoBGP to receive the IPv6 routes");
+        await WithLogAsync(lab, gobgp.WaitForEstablishedAsync(node.IPv6));
+        var v4 = await WithLogAsync(lab, gobgp.WaitForReceivedAsync(node.IPv6, AddressFamily.InterNetwork, r => r.Count == V4Prefixes.Length, "GoBGP to receive the IPv4 routes"));
+        var v6 = await WithLogAsync(lab, gobgp.WaitForReceivedAsync(node.IPv6, AddressFamily.InterNetworkV6, r => r.Count == V6Prefixes.Length, "GoBGP to receive the IPv6 routes"));
 
         Assert.Equal(V4Prefixes, v4.Select(p => p.Prefix).Order(StringComparer.Ordinal));
         Assert.Equal(V6Prefixes, v6.Select(p => p.Prefix).Order(StringComparer.Ordinal));
