@@ -42,7 +42,7 @@ public sealed class BeaconLab : IAsyncDisposable
     }
 
     /// <summary>
-    /// FRR with one neighbor per node (its IPv4 address, IPv4 and IPv6 unicast active),
+    /// FRR (with zebra) with one neighbor per node (its IPv4 address, IPv4 and IPv6 unicast active),
     /// <c>remote-as</c> <paramref name="remoteAs"/>, hold 9, keepalive 3, connect 1.
     /// </summary>
     public async Task<FrrRouter> StartFrrAsync(
@@ -64,6 +64,9 @@ public sealed class BeaconLab : IAsyncDisposable
             Networks = networks ?? [],
             MaximumPaths = maximumPaths,
             ExtraRouterLines = extraRouterLines ?? [],
+
+            // Beacon sends on-link peers a link-local next hop with the global one (RFC 2545 §3).
+            Zebra = true,
         };
         Frr = await FrrRouter.StartAsync(Lab, Lab.Router, config);
         return Frr;

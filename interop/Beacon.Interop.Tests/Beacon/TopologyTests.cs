@@ -18,8 +18,9 @@ public sealed class TopologyTests
         lab.Manifests.Write("node.yaml", Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26", "2001:db8:1::/64"));
         var frr = await lab.StartFrrAsync(networks: ["203.0.113.128/25", "198.51.100.0/24", "2001:db8:203:80::/64"]);
 
-        // bgpd runs without zebra, so it knows no interface address to put in an IPv6 next
-        // hop on an IPv4 session and sends ::ffff:198.51.100.1; set its global one instead.
+        // bgpd without zebra knows no interface address to put in an IPv6 next hop on an
+        // IPv4 session and sends ::ffff:198.51.100.1; the route-map pins the global one
+        // whether or not zebra runs (BeaconLab runs it).
         await frr.ConfigureAsync(
             "route-map nh6 permit 10",
             $"set ipv6 next-hop global {lab.Lab.Router.IPv6}",

@@ -12,6 +12,15 @@ public sealed record BirdNeighborConfig(string Name, IPAddress Address, uint Pee
     public IReadOnlyList<AddressFamily>? Families { get; init; }
 
     public bool Passive { get; init; }
+
+    /// <summary>RFC 8950 in the ipv4 channel (<c>extended next hop on</c>): IPv4 routes with IPv6 next hops.</summary>
+    public bool ExtendedNextHop { get; init; }
+
+    /// <summary>
+    /// A direct session also over IPv6, without the <c>multihop 2</c> used by default there
+    /// (which exists for FRR without zebra); BIRD then sends and uses link-local next hops.
+    /// </summary>
+    public bool Direct { get; init; }
 }
 
 /// <summary>A static route BIRD originates (a blackhole in its own table; there is no kernel protocol).</summary>
@@ -69,7 +78,7 @@ public sealed record BirdConfig(uint Asn, IPAddress RouterId)
                 text.AppendLine("  passive on;");
             }
 
-            if (neighbor.Address.AddressFamily == AddressFamily.InterNetworkV6)
+            if (neighbor.Address.AddressFamily == AddressFamily.InterNetworkV6 && !neighbor.Direct)
             {
                 // On a direct IPv6 session BIRD adds a link-local next hop (32-byte
                 // MP_REACH next hop); FRR without zebra cannot map that to an interface and
@@ -80,7 +89,8 @@ public sealed record BirdConfig(uint Asn, IPAddress RouterId)
             foreach (var family in neighbor.Families ?? [neighbor.Address.AddressFamily])
             {
                 var name = family == AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4";
-                text.AppendLine($"  {name} {{ import all; export where source = RTS_STATIC; }};");
+                var extendedNextHop = neighbor.ExtendedNextHop && family == AddressFamily.InterNetwork ? " extended next hop on;" : "";
+                text.AppendLine($"  {name} {{ import all; export where source = RTS_STATIC;{extendedNextHop} }};");
             }
 
             text.AppendLine("}");

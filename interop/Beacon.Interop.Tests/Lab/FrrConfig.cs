@@ -52,6 +52,14 @@ public sealed record FrrConfig(uint Asn, IPAddress RouterId)
     /// <summary>Prefixes FRR originates with <c>network</c> statements (either family).</summary>
     public IReadOnlyList<string> Networks { get; init; } = [];
 
+    /// <summary>
+    /// Run zebra next to bgpd (IPv6 and next hops part of issue 4). bgpd learns interfaces only
+    /// from zebra, and FRR 8.4 without them withdraws every MP_REACH_NLRI whose next hop carries
+    /// a link-local address (RFC 2545 §3): "sent a v6 LL next-hop and there's no peer interface
+    /// information". With zebra, bgpd also resolves next hops (NHT) against the namespace's routes.
+    /// </summary>
+    public bool Zebra { get; init; }
+
     /// <summary>Extra lines inside <c>router bgp</c>, before the address families.</summary>
     public IReadOnlyList<string> ExtraRouterLines { get; init; } = [];
 

@@ -8,15 +8,18 @@ namespace Beacon.Interop.Tests.Lab;
 /// <summary>
 /// FRR's bgpd running alone in a namespace: no zebra (<c>-Z</c>), no kernel FIB
 /// (<c>-n</c>), no privilege drop (<c>-S</c>), no TCP vty (<c>-P 0</c>), and its own
-/// vty socket directory so that several instances never share /var/run/frr.
+/// vty socket directory so that several instances never share /var/run/frr. With
+/// <see cref="FrrConfig.Zebra"/>, zebra runs too, with its zserv socket in that directory.
 /// </summary>
 public sealed class FrrRouter : IAsyncDisposable
 {
     public const string BgpdPath = "/usr/lib/frr/bgpd";
+    public const string ZebraPath = "/usr/lib/frr/zebra";
 
     private readonly NetworkLab _lab;
     private readonly string _directory;
     private LabProcess? _process;
+    private LabProcess? _zebra;
 
     private FrrRouter(NetworkLab lab, LabNamespace ns, FrrConfig config, string directory)
     {
@@ -141,7 +144,15 @@ public sealed class FrrRouter : IAsyncDisposable
             timeout);
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync(graceful: false);
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(graceful: false);
+        if (_zebra is { } zebra)
+        {
+            zebra.Kill();
+            _zebra = null;
+        }
+    }
 
     private static string FamilyName(AddressFamily family) =>
         family == AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4";
@@ -150,10 +161,16 @@ public sealed class FrrRouter : IAsyncDisposable
     {
         await File.WriteAllTextAsync(ConfigFile, Config.Render());
         var pidFile = Path.Combine(_directory, "bgpd.pid");
+        string[] zebraOption = ["-Z"];
+        if (Config.Zebra)
+        {
+            zebraOption = ["-z", await StartZebraAsync()];
+        }
+
         var process = _lab.Start(
             Namespace,
             $"bgpd-{Namespace.Name}",
-            [BgpdPath, "-Z", "-n", "-S", "-f", ConfigFile, "-i", pidFile, "--vty_socket", _directory, "-A", "127.0.0.1", "-P", "0", "--log", "stdout"]);
+            [BgpdPath, .. zebraOption, "-n", "-S", "-f", ConfigFile, "-i", pidFile, "--vty_socket", _directory, "-A", "127.0.0.1", "-P", "0", "--log", "stdout"]);
         _process = process;
 
         // Ready when vtysh can talk to it; a config error makes bgpd exit instead.
@@ -171,5 +188,41 @@ public sealed class FrrRouter : IAsyncDisposable
             },
             ok => ok,
             TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Starts zebra once per router (it outlives bgpd restarts); returns its zserv socket path.</summary>
+    private async Task<string> StartZebraAsync()
+    {
+        var socket = Path.Combine(_directory, "zserv.api");
+        if (_zebra is { HasExited: false })
+        {
+            return socket;
+        }
+
+        // zebra drops to the frr user (unlike bgpd it has no -S), so it must be able to
+        // write its pid file and sockets here.
+        (await Command.RunAsync("chmod", "0777", _directory)).EnsureSuccess();
+        var config = Path.Combine(_directory, "zebra.conf");
+        await File.WriteAllTextAsync(config, "hostname frr-zebra\n");
+        var zebra = _lab.Start(
+            Namespace,
+            $"zebra-{Namespace.Name}",
+            [ZebraPath, "-f", config, "-i", Path.Combine(_directory, "zebra.pid"), "--vty_socket", _directory, "-z", socket, "-A", "127.0.0.1", "-P", "0", "--log", "stdout"]);
+        _zebra = zebra;
+        await Eventually.UntilAsync(
+            $"zebra in {Namespace.Name} to accept vtysh",
+            async () =>
+            {
+                if (zebra.HasExited)
+                {
+                    throw new InvalidOperationException($"zebra exited: {zebra.ReadLog()}");
+                }
+
+                var result = await Command.RunAsync("vtysh", ["--vty_socket", _directory, "-d", "zebra", "-c", "show interface brief"], TimeSpan.FromSeconds(10));
+                return result.Succeeded && File.Exists(socket);
+            },
+            ok => ok,
+            TimeSpan.FromSeconds(20));
+        return socket;
     }
 }

@@ -25,6 +25,7 @@ internal sealed class PeerConnection
     private readonly bool _internalPeer;
     private long _queuedBytes;
     private int _drainSignalRequested;
+    private bool _acceptIpv6NextHopForIpv4;
     private Task? _readLoop;
     private Task? _writeLoop;
 
@@ -41,6 +42,16 @@ internal sealed class PeerConnection
     public bool LocallyInitiated => Transport.LocallyInitiated;
 
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>
+    /// We advertised Extended Next Hop for IPv4 unicast in our OPEN on this connection (RFC 8950),
+    /// so the reader accepts IPv4 NLRI with IPv6 next hops. Set by the session before it sends the OPEN.
+    /// </summary>
+    public bool AcceptIpv6NextHopForIpv4
+    {
+        get => Volatile.Read(ref _acceptIpv6NextHopForIpv4);
+        set => Volatile.Write(ref _acceptIpv6NextHopForIpv4, value);
+    }
 
     /// <summary>The OPEN the peer sent on this connection, once received.</summary>
     public OpenMessage? PeerOpen { get; private set; }
@@ -188,7 +199,8 @@ internal sealed class PeerConnection
             MessageType.Open => ReadOpen(bytes),
             MessageType.Update => new SessionInput.UpdateReceived(this, UpdateMessage.Read(bytes, new UpdateDecodeOptions(
                 FourOctetAs: _localFourOctetAs && PeerOpen?.FindCapability<FourOctetAsCapability>() is not null,
-                InternalPeer: _internalPeer))),
+                InternalPeer: _internalPeer,
+                Ipv6NextHopForIpv4: AcceptIpv6NextHopForIpv4))),
             MessageType.Notification => new SessionInput.NotificationReceived(this, NotificationMessage.Read(bytes)),
             MessageType.Keepalive => new SessionInput.KeepaliveReceived(this),
             MessageType.RouteRefresh => new SessionInput.RouteRefreshReceived(this, RouteRefreshMessage.Read(bytes)),

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Beacon.Bgp.Fsm;
@@ -60,8 +59,11 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private ImmutableArray<RouteFamily> _offeredFamilies = [];
     private bool _fourOctetAs;
     private bool _internal;
-    private IPAddress? _nextHopV4;
-    private IPAddress? _nextHopV6;
+    private NextHops _nextHops = NextHops.None;
+    private bool _ipv6Session;
+    private bool _ipv4OverIpv6;
+    private HashSet<RouteFamily> _sendFamilies = [];
+    private string? _familyProblem;
     private bool _initialSyncPending;
     private DateTimeOffset? _establishedTime;
     private string? _lastError;
@@ -594,6 +596,9 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 _ribOut.Reset();
                 _outbound.Clear();
                 _families = [];
+                _sendFamilies = [];
+                _ipv4OverIpv6 = false;
+                _familyProblem = null;
                 _peerOpen = null;
                 _establishedTime = null;
                 _initialSyncPending = false;
@@ -655,9 +660,14 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         _establishedTime = _env.Time.GetUtcNow();
         _env.Restarts.Established(Settings.PeerAddress);
         _consecutiveFailures = 0;
-        _lastError = null;
+        _lastError = _familyProblem;
         _initialSyncPending = true;
         DropCandidate();
+        if (_familyProblem is not null)
+        {
+            SessionLog.FamilyNotSent(_logger, Settings.Name, _familyProblem);
+        }
+
         SessionLog.Established(_logger, Settings.Name, (int)_holdTime.TotalSeconds, string.Join(",", _families));
         _ribOut.Reset();
         Pump();
@@ -813,7 +823,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             }
 
             var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-            foreach (var group in _ribOut.TakeBatch(_env.BatchPrefixes, _families))
+            foreach (var group in _ribOut.TakeBatch(_env.BatchPrefixes, _sendFamilies))
             {
                 var prefixes = CollectionsMarshal.AsSpan(group.Prefixes);
                 CountSent("UPDATE", group.Attributes is null
@@ -862,7 +872,8 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         {
             Origin = Origin.Igp,
             AsPath = asPath,
-            NextHop = family == RouteFamily.Ipv4Unicast ? _nextHopV4 : _nextHopV6,
+            NextHop = family == RouteFamily.Ipv6Unicast || _ipv4OverIpv6 ? _nextHops.V6 : _nextHops.V4,
+            LinkLocalNextHop = family == RouteFamily.Ipv6Unicast || _ipv4OverIpv6 ? _nextHops.V6LinkLocal : null,
             Med = policy.Med,
             LocalPreference = _internal ? policy.LocalPreference ?? 100 : null,
             Communities = policy.Communities,
@@ -940,6 +951,14 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             capabilities.Add(new MultiprotocolCapability(afi, safi));
         }
 
+        // RFC 8950: on an IPv6 session, offer to take IPv4 routes with IPv6 next hops.
+        var extendedNextHop = _ipv6Session && _offeredFamilies.Contains(RouteFamily.Ipv4Unicast);
+        if (extendedNextHop)
+        {
+            capabilities.Add(new ExtendedNextHopCapability([ExtendedNextHopFamily.Ipv4UnicastOverIpv6]));
+        }
+
+        connection.AcceptIpv6NextHopForIpv4 = extendedNextHop;
         capabilities.Add(RouteRefreshCapability.Instance);
         capabilities.Add(new FourOctetAsCapability(Settings.LocalAsn));
         if (_gracefulRestart.Capability(_offeredFamilies, _env.Restarts.IsRestarting(Settings.PeerAddress)) is { } gracefulRestart)
@@ -958,51 +977,18 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     }
 
     /// <summary>
-    /// Next hop self (DESIGN.md): the session's local address for its own family, and for the
-    /// other family an address of that family on the same interface. A family we have no
-    /// next hop for is not offered in the OPEN.
+    /// Next hop self (see <see cref="NextHops"/>). A family we have no next hop for is not
+    /// offered in the OPEN, except IPv4 on an IPv6 session: RFC 8950 may carry it.
     /// </summary>
-    private void ChooseNextHops(IPAddress local)
+    private void ChooseNextHops(IPAddress transportLocal)
     {
-        if (local.IsIPv4MappedToIPv6)
-        {
-            local = local.MapToIPv4();
-        }
-
-        _nextHopV4 = local.AddressFamily == Sockets.AddressFamily.InterNetwork ? local : null;
-        _nextHopV6 = local.AddressFamily == Sockets.AddressFamily.InterNetworkV6 && !local.IsIPv6LinkLocal ? local : null;
-        if (_nextHopV4 is null || _nextHopV6 is null)
-        {
-            var sibling = FindSiblingAddress(local);
-            _nextHopV4 ??= sibling.V4;
-            _nextHopV6 ??= sibling.V6;
-        }
-
-        _offeredFamilies = [.. Settings.Families.Where(f => f == RouteFamily.Ipv4Unicast ? _nextHopV4 is not null : _nextHopV6 is not null)];
-    }
-
-    private static (IPAddress? V4, IPAddress? V6) FindSiblingAddress(IPAddress local)
-    {
-        try
-        {
-            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-            {
-                var addresses = nic.GetIPProperties().UnicastAddresses.Select(a => a.Address).ToList();
-                if (!addresses.Contains(local))
-                {
-                    continue;
-                }
-
-                return (
-                    addresses.FirstOrDefault(a => a.AddressFamily == Sockets.AddressFamily.InterNetwork),
-                    addresses.FirstOrDefault(a => a.AddressFamily == Sockets.AddressFamily.InterNetworkV6 && !a.IsIPv6LinkLocal));
-            }
-        }
-        catch (NetworkInformationException)
-        {
-        }
-
-        return (null, null);
+        var local = Settings.LocalAddress ?? transportLocal;
+        local = local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local;
+        _ipv6Session = local.AddressFamily == Sockets.AddressFamily.InterNetworkV6;
+        _nextHops = NextHops.Choose(local, Settings.PeerAddress, Settings.IsInternal || Settings.EbgpMultihop <= 1, NextHops.LocalInterfaces());
+        _offeredFamilies = [.. Settings.Families.Where(f => f == RouteFamily.Ipv4Unicast
+            ? _nextHops.V4 is not null || (_ipv6Session && _nextHops.V6 is not null)
+            : _nextHops.V6 is not null)];
     }
 
     // RFC 4271 §6.2 checks that need the session's configuration.
@@ -1068,6 +1054,27 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         _families = [.. _offeredFamilies.Where(peerFamilies.Contains)];
         _gracefulRestart.Negotiate(open);
         ResolveStaleOnOpen();
+        NegotiateNextHops(open);
+    }
+
+    /// <summary>
+    /// RFC 8950 §2: IPv4 routes go with an IPv6 next hop only to a peer that advertised
+    /// Extended Next Hop for them; otherwise they need an IPv4 address of ours, and without one
+    /// they are not sent, which the status and log say.
+    /// </summary>
+    private void NegotiateNextHops(OpenMessage open)
+    {
+        _ipv4OverIpv6 = _ipv6Session
+            && _nextHops.V6 is not null
+            && open.FindCapability<ExtendedNextHopCapability>() is { } enhe
+            && enhe.Allows(ExtendedNextHopFamily.Ipv4UnicastOverIpv6);
+        _sendFamilies = [.. _families];
+        _familyProblem = null;
+        if (_families.Contains(RouteFamily.Ipv4Unicast) && !_ipv4OverIpv6 && _nextHops.V4 is null)
+        {
+            _sendFamilies.Remove(RouteFamily.Ipv4Unicast);
+            _familyProblem = "IPv4 routes not sent: the peer did not advertise extended next hop (RFC 8950) and the peering interface has no IPv4 address for a next hop";
+        }
     }
 
     private void SendNotification(PeerConnection connection, NotificationMessage notification, string reason)
@@ -1163,6 +1170,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         EnhancedRouteRefreshCapability => "enhanced-route-refresh",
         FourOctetAsCapability => "4-octet-as",
         GracefulRestartCapability => "graceful-restart",
+        ExtendedNextHopCapability => "extended-nexthop",
         ExtendedMessageCapability => "extended-message",
         _ => $"unknown({capability.Code})",
     };

@@ -34,4 +34,7 @@ internal static partial class SessionLog
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Peer {Peer}: ignored {Count} routes whose AS_PATH contains our AS {Asn} (RFC 4271 §9.1.2)")]
     public static partial void LoopedRoutes(ILogger logger, string peer, int count, uint asn);
+
+    [LoggerMessage(EventId = 1050, Level = LogLevel.Warning, Message = "Peer {Peer}: {Problem}")]
+    public static partial void FamilyNotSent(ILogger logger, string peer, string problem);
 }

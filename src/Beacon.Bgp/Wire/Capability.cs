@@ -8,6 +8,7 @@ public abstract record Capability(byte Code)
 {
     public const byte MultiprotocolCode = 1;
     public const byte RouteRefreshCode = 2;
+    public const byte ExtendedNextHopCode = 5;
     public const byte ExtendedMessageCode = 6;
     public const byte GracefulRestartCode = 64;
     public const byte FourOctetAsCode = 65;
@@ -36,7 +37,9 @@ public abstract record Capability(byte Code)
                 return new FourOctetAsCapability(BinaryPrimitives.ReadUInt32BigEndian(value));
             case GracefulRestartCode when value.Length >= 2 && (value.Length - 2) % 4 == 0:
                 return GracefulRestartCapability.ReadValue(value);
-            case MultiprotocolCode or RouteRefreshCode or EnhancedRouteRefreshCode or ExtendedMessageCode or FourOctetAsCode or GracefulRestartCode:
+            case ExtendedNextHopCode when value.Length % 6 == 0:
+                return ExtendedNextHopCapability.ReadValue(value);
+            case MultiprotocolCode or RouteRefreshCode or ExtendedNextHopCode or EnhancedRouteRefreshCode or ExtendedMessageCode or FourOctetAsCode or GracefulRestartCode:
                 throw new BgpProtocolException(ErrorCode.OpenMessage, OpenErrorSubcode.Unspecific, $"capability {code} has invalid length {value.Length}");
             default:
                 return new UnknownCapability(code, value.ToArray());
@@ -155,6 +158,58 @@ public sealed record GracefulRestartCapability(bool RestartState, bool Notificat
             BinaryPrimitives.WriteUInt16BigEndian(f, Families[i].Afi);
             f[2] = Families[i].Safi;
             f[3] = Families[i].ForwardingStatePreserved ? (byte)0x80 : (byte)0;
+        }
+    }
+}
+
+/// <summary>One tuple of the Extended Next Hop Encoding capability: NLRI of (AFI, SAFI) may carry a next hop of <paramref name="NextHopAfi"/>.</summary>
+public readonly record struct ExtendedNextHopFamily(ushort Afi, ushort Safi, ushort NextHopAfi)
+{
+    /// <summary>IPv4 unicast NLRI with an IPv6 next hop, the one tuple Beacon advertises.</summary>
+    public static ExtendedNextHopFamily Ipv4UnicastOverIpv6 { get; } = new(AfiSafi.Ipv4, AfiSafi.Unicast, AfiSafi.Ipv6);
+}
+
+/// <summary>
+/// RFC 8950 §3: the sender of this capability accepts the listed NLRI with next hops of
+/// the listed AFI. Each direction is negotiated on its own.
+/// <code>
+/// +-----------------------------------------------------+
+/// | NLRI AFI (2) | NLRI SAFI (2) | Nexthop AFI (2)      |  repeated
+/// +-----------------------------------------------------+
+/// </code>
+/// </summary>
+public sealed record ExtendedNextHopCapability(ImmutableArray<ExtendedNextHopFamily> Families) : Capability(ExtendedNextHopCode)
+{
+    public override int ValueLength => 6 * Families.Length;
+
+    public bool Allows(ExtendedNextHopFamily family) => Families.Contains(family);
+
+    public bool Equals(ExtendedNextHopCapability? other) =>
+        other is not null && Families.AsSpan().SequenceEqual(other.Families.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(Code, Families.Length);
+
+    internal static ExtendedNextHopCapability ReadValue(ReadOnlySpan<byte> value)
+    {
+        var families = new ExtendedNextHopFamily[value.Length / 6];
+        for (var i = 0; i < families.Length; i++)
+        {
+            var f = value.Slice(6 * i, 6);
+            families[i] = new ExtendedNextHopFamily(
+                BinaryPrimitives.ReadUInt16BigEndian(f), BinaryPrimitives.ReadUInt16BigEndian(f[2..]), BinaryPrimitives.ReadUInt16BigEndian(f[4..]));
+        }
+
+        return new ExtendedNextHopCapability(ImmutableArray.Create(families));
+    }
+
+    internal override void WriteValue(Span<byte> destination)
+    {
+        for (var i = 0; i < Families.Length; i++)
+        {
+            var f = destination.Slice(6 * i, 6);
+            BinaryPrimitives.WriteUInt16BigEndian(f, Families[i].Afi);
+            BinaryPrimitives.WriteUInt16BigEndian(f[2..], Families[i].Safi);
+            BinaryPrimitives.WriteUInt16BigEndian(f[4..], Families[i].NextHopAfi);
         }
     }
 }

@@ -559,10 +559,12 @@ public sealed partial class UpdateMessage
                     break;
 
                 // RFC 2545 §3 (and RFC 8950 for IPv4 NLRI): global, optionally followed by link-local.
-                case 16:
+                // An IPv6 next hop for IPv4 NLRI we did not agree to is an inconsistent next-hop
+                // length (RFC 8950 §4, RFC 7606 §7.11) and falls to the default below.
+                case 16 when family == RouteFamily.Ipv6Unicast || _options.Ipv6NextHopForIpv4:
                     _mpNextHop = new IPAddress(nextHop);
                     break;
-                case 32:
+                case 32 when family == RouteFamily.Ipv6Unicast || _options.Ipv6NextHopForIpv4:
                     _mpNextHop = new IPAddress(nextHop[..16]);
                     _linkLocalNextHop = new IPAddress(nextHop[16..]);
                     break;

@@ -6,7 +6,11 @@ namespace Beacon.Bgp.Wire;
 /// The peer is internal, so LOCAL_PREF is mandatory (RFC 4271 §5.1.5, RFC 7606 §3.d). LOCAL_PREF
 /// from an external peer is still decoded; ignoring it (RFC 4271 §5.1.5) is the RIB's choice.
 /// </param>
-public readonly record struct UpdateDecodeOptions(bool FourOctetAs, bool InternalPeer = false);
+/// <param name="Ipv6NextHopForIpv4">
+/// We advertised the Extended Next Hop capability for IPv4 unicast (RFC 8950), so IPv4 NLRI in
+/// MP_REACH_NLRI may carry a 16- or 32-octet IPv6 next hop; without it such a next hop is an error.
+/// </param>
+public readonly record struct UpdateDecodeOptions(bool FourOctetAs, bool InternalPeer = false, bool Ipv6NextHopForIpv4 = false);
 
 /// <summary>What the session negotiated that changes how UPDATEs are written.</summary>
 /// <param name="FourOctetAs">Both sides advertised the 4-octet AS capability (RFC 6793).</param>

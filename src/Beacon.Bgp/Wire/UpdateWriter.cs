@@ -19,9 +19,10 @@ public static class UpdateWriter
     private const int MaxPrefixSize = 17;
 
     /// <summary>
-    /// Announces <paramref name="prefixes"/> with <paramref name="attributes"/>. IPv4 goes in
-    /// the NLRI field with NEXT_HOP; IPv6 in MP_REACH_NLRI with the next hop inside it (global,
-    /// plus link-local when given). Returns the number of messages written.
+    /// Announces <paramref name="prefixes"/> with <paramref name="attributes"/>. IPv4 with an
+    /// IPv4 next hop goes in the NLRI field with NEXT_HOP; IPv6, and IPv4 with an IPv6 next hop
+    /// (RFC 8950, only for a peer that advertised Extended Next Hop), in MP_REACH_NLRI with the
+    /// next hop inside it (global, plus link-local when given). Returns the number of messages written.
     /// </summary>
     public static int WriteAnnouncements(
         IBufferWriter<byte> output, RouteFamily family, PathAttributes attributes, ReadOnlySpan<IPNetwork> prefixes, in UpdateEncodeOptions options)
@@ -33,12 +34,13 @@ public static class UpdateWriter
             return 0;
         }
 
-        var ipv4 = family == RouteFamily.Ipv4Unicast;
         ValidateNextHop(family, attributes);
+        var (afi, safi) = AfiSafi.ToWire(family);
+        var nlriField = attributes.NextHop!.AddressFamily == AddressFamily.InterNetwork;
         var fourOctetAs = options.FourOctetAs;
-        var attributesSize = PathAttributeWriter.Measure(attributes, fourOctetAs, includeNextHop: ipv4);
-        var nextHopSize = ipv4 ? 0 : attributes.LinkLocalNextHop is null ? 16 : 32;
-        var mpFixed = ipv4 ? 0 : MpAttributeHeaderSize + 5 + nextHopSize;
+        var attributesSize = PathAttributeWriter.Measure(attributes, fourOctetAs, includeNextHop: nlriField);
+        var nextHopSize = nlriField ? 0 : attributes.LinkLocalNextHop is null ? 16 : 32;
+        var mpFixed = nlriField ? 0 : MpAttributeHeaderSize + 5 + nextHopSize;
         var fixedSize = BgpFraming.HeaderSize + LengthFieldsSize + attributesSize + mpFixed;
         var budget = options.MaxMessageSize - fixedSize;
         if (budget < MaxPrefixSize)
@@ -55,16 +57,16 @@ public static class UpdateWriter
             BgpFraming.WriteHeader(message, size, MessageType.Update);
             var body = message[BgpFraming.HeaderSize..];
             BinaryPrimitives.WriteUInt16BigEndian(body, 0);
-            BinaryPrimitives.WriteUInt16BigEndian(body[2..], (ushort)(mpFixed + attributesSize + (ipv4 ? 0 : nlriSize)));
+            BinaryPrimitives.WriteUInt16BigEndian(body[2..], (ushort)(mpFixed + attributesSize + (nlriField ? 0 : nlriSize)));
             var cursor = body[LengthFieldsSize..];
-            if (!ipv4)
+            if (!nlriField)
             {
                 // RFC 7606 §5.1: MP_REACH_NLRI goes first so a receiver can always find the NLRI.
                 cursor[0] = UnknownAttribute.OptionalFlag | UnknownAttribute.ExtendedLengthFlag;
                 cursor[1] = AttributeType.MpReachNlri;
                 BinaryPrimitives.WriteUInt16BigEndian(cursor[2..], (ushort)(5 + nextHopSize + nlriSize));
-                BinaryPrimitives.WriteUInt16BigEndian(cursor[4..], AfiSafi.Ipv6);
-                cursor[6] = AfiSafi.Unicast;
+                BinaryPrimitives.WriteUInt16BigEndian(cursor[4..], afi);
+                cursor[6] = safi;
                 cursor[7] = (byte)nextHopSize;
                 attributes.NextHop!.TryWriteBytes(cursor[8..], out _);
                 attributes.LinkLocalNextHop?.TryWriteBytes(cursor[24..], out _);
@@ -205,10 +207,13 @@ public static class UpdateWriter
 
     private static void ValidateNextHop(RouteFamily family, PathAttributes attributes)
     {
-        var ok = family == RouteFamily.Ipv4Unicast
-            ? attributes.NextHop?.AddressFamily == AddressFamily.InterNetwork
-            : attributes.NextHop?.AddressFamily == AddressFamily.InterNetworkV6
-                && attributes.LinkLocalNextHop?.AddressFamily is null or AddressFamily.InterNetworkV6;
+        // IPv4 NLRI may have an IPv6 next hop (RFC 8950); IPv6 NLRI never has an IPv4 one.
+        var ok = attributes.NextHop?.AddressFamily switch
+        {
+            AddressFamily.InterNetwork => family == RouteFamily.Ipv4Unicast && attributes.LinkLocalNextHop is null,
+            AddressFamily.InterNetworkV6 => attributes.LinkLocalNextHop?.AddressFamily is null or AddressFamily.InterNetworkV6,
+            _ => false,
+        };
         if (!ok)
         {
             throw new ArgumentException($"next hop {attributes.NextHop} does not suit family {family}", nameof(attributes));

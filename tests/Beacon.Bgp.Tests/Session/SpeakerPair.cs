@@ -13,15 +13,22 @@ internal sealed class SpeakerPair : IAsyncDisposable
     public static readonly IPAddress AddressA = IPAddress.Parse("198.51.100.2");
     public static readonly IPAddress AddressB = IPAddress.Parse("198.51.100.1");
 
-    public SpeakerPair(uint asnA = 65001, uint asnB = 65002)
+    public SpeakerPair(uint asnA = 65001, uint asnB = 65002, IPAddress? addressA = null, IPAddress? addressB = null)
     {
         AsnA = asnA;
         AsnB = asnB;
-        A = new BgpSpeaker(new SessionEnvironment { Time = Time, Connector = Network.ConnectorFor(AddressA), Jitter = static () => 1.0 });
-        B = new BgpSpeaker(new SessionEnvironment { Time = Time, Connector = Network.ConnectorFor(AddressB), Jitter = static () => 1.0 });
-        Network.Register(AddressA, A);
-        Network.Register(AddressB, B);
+        AddressOfA = addressA ?? AddressA;
+        AddressOfB = addressB ?? AddressB;
+        A = new BgpSpeaker(new SessionEnvironment { Time = Time, Connector = Network.ConnectorFor(AddressOfA), Jitter = static () => 1.0 });
+        B = new BgpSpeaker(new SessionEnvironment { Time = Time, Connector = Network.ConnectorFor(AddressOfB), Jitter = static () => 1.0 });
+        Network.Register(AddressOfA, A);
+        Network.Register(AddressOfB, B);
     }
+
+    /// <summary>A's session address: <see cref="AddressA"/> unless the test chose another (e.g. IPv6).</summary>
+    public IPAddress AddressOfA { get; }
+
+    public IPAddress AddressOfB { get; }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-11-26T12:00:00Z"));
 
@@ -40,7 +47,7 @@ internal sealed class SpeakerPair : IAsyncDisposable
         var settings = new PeerSettings
         {
             Name = "b",
-            PeerAddress = AddressB,
+            PeerAddress = AddressOfB,
             PeerAsn = AsnB,
             LocalAsn = AsnA,
             RouterId = IPAddress.Parse("192.0.2.2"),
@@ -55,7 +62,7 @@ internal sealed class SpeakerPair : IAsyncDisposable
         var settings = new PeerSettings
         {
             Name = "a",
-            PeerAddress = AddressA,
+            PeerAddress = AddressOfA,
             PeerAsn = AsnA,
             LocalAsn = AsnB,
             RouterId = IPAddress.Parse("192.0.2.1"),

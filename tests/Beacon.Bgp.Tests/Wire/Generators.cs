@@ -89,7 +89,9 @@ internal static class Generators
         from time in Gen.UShort[0, 4095]
         from families in Gen.Select(Gen.UShort, Gen.Byte, Gen.Bool, (a, s, f) => new GracefulRestartFamily(a, s, f)).Array[0, 8]
         select (Capability)new GracefulRestartCapability(r, n, time, [.. families]),
-        from code in Gen.Byte.Where(c => c is not (1 or 2 or 6 or 64 or 65 or 70))
+        Gen.Select(Gen.UShort, Gen.UShort, Gen.UShort, (a, s, n) => new ExtendedNextHopFamily(a, s, n)).Array[0, 8]
+            .Select(families => (Capability)new ExtendedNextHopCapability([.. families])),
+        from code in Gen.Byte.Where(c => c is not (1 or 2 or 5 or 6 or 64 or 65 or 70))
         from value in Gen.Byte.Array[0, 40]
         select (Capability)new UnknownCapability(code, value));
 
