@@ -55,6 +55,7 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
         try
         {
             await ApplyListenerAsync(configuration.LocalPort);
+            ApplyListenerKeys(configuration);
             var sessions = _sessions;
             var wanted = configuration.Peers.ToDictionary(p => p.Settings.Name);
             foreach (var (name, session) in sessions)
@@ -179,6 +180,32 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The listener holds one TCP MD5 key per peer that has one, so that their SYNs are checked
+    /// and their accepted sockets signed; keys of peers that went away are removed.
+    /// </summary>
+    private void ApplyListenerKeys(SpeakerConfiguration configuration)
+    {
+        if (_listener is null)
+        {
+            return;
+        }
+
+        var keys = new Dictionary<IPAddress, TcpMd5Key>();
+        foreach (var plan in configuration.Peers)
+        {
+            if (plan.Settings.TcpMd5Key is { } key)
+            {
+                keys.TryAdd(plan.Settings.PeerAddress, key);
+            }
+        }
+
+        foreach (var (peer, error) in _listener.SetMd5Keys(keys))
+        {
+            Log.ListenerKeyFailed(_logger, peer.ToString(), error);
+        }
+    }
+
     private void OnSessionStatus(PeerStatus status) => PeerStatusChanged?.Invoke(status);
 
     private ValueTask OnAcceptedAsync(TransportConnection transport, Socket socket)
@@ -191,7 +218,12 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
             return transport.DisposeAsync();
         }
 
-        SocketConnector.ApplyTtl(socket, session.Settings);
+        // The listener is shared by every peer, so GTSM cannot be set on it: a minimum TTL there
+        // would refuse the peers without GTSM. The accepted socket of a GTSM peer gets it here,
+        // before the OPEN is read, so every later segment below TTL 254 is dropped; the
+        // handshake itself (SYN, ACK) is not filtered. That still ends a session from an
+        // off-link sender, which cannot keep it alive, though it spares no listener work.
+        TcpSocketOptions.ApplyTtl(socket, session.Settings);
         session.AcceptIncoming(transport);
         return ValueTask.CompletedTask;
     }
@@ -209,6 +241,9 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
 
         [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Cannot listen for BGP connections on port {Port}: {Reason}")]
         public static partial void ListenFailed(ILogger logger, int port, string reason);
+
+        [LoggerMessage(EventId = 1120, Level = LogLevel.Error, Message = "Cannot set the TCP MD5 key of peer {Address} on the listener: {Reason}")]
+        public static partial void ListenerKeyFailed(ILogger logger, string address, string reason);
 
         [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Refused a BGP connection from {Remote}: no peer has that address")]
         public static partial void UnknownPeerRefused(ILogger logger, string remote);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using Beacon.Bgp.Transport;
 
 namespace Beacon.Bgp.Speaker;
 
@@ -51,6 +52,14 @@ public sealed record PeerSettings
 
     public ImmutableArray<RouteFamily> Families { get; init; } = [RouteFamily.Ipv4Unicast, RouteFamily.Ipv6Unicast];
 
+    // Issue 4, transport and security.
+
+    /// <summary>TCP MD5 signature key (RFC 2385) for connections to and from the peer; null: none. Prints as "(redacted)".</summary>
+    public TcpMd5Key? TcpMd5Key { get; init; }
+
+    /// <summary>GTSM (RFC 5082): send TTL 255 and drop the peer's segments with a TTL below 254.</summary>
+    public bool TtlSecurity { get; init; }
+
     public bool IsInternal => PeerAsn != 0 && PeerAsn == LocalAsn;
 
     // Families is compared by content: a re-planned but unchanged peer must not restart its session.
@@ -68,7 +77,9 @@ public sealed record PeerSettings
         && KeepaliveTime == other.KeepaliveTime
         && ConnectRetryTime == other.ConnectRetryTime
         && EbgpMultihop == other.EbgpMultihop
-        && Families.AsSpan().SequenceEqual(other.Families.AsSpan());
+        && Families.AsSpan().SequenceEqual(other.Families.AsSpan())
+        && Equals(TcpMd5Key, other.TcpMd5Key)
+        && TtlSecurity == other.TtlSecurity;
 
     public override int GetHashCode() => HashCode.Combine(Name, PeerAddress, PeerAsn, LocalAsn, RouterId, PeerPort, HoldTime);
 }

@@ -47,7 +47,7 @@ internal static class PlanJson
     private static JsonNode Peer(PeerPlan peer)
     {
         var s = peer.Settings;
-        return new JsonObject
+        var json = new JsonObject
         {
             ["settings"] = new JsonObject
             {
@@ -75,5 +75,19 @@ internal static class PlanJson
                 ["asPathPrepend"] = r.Attributes.AsPathPrependCount,
             })]),
         };
+
+        // Issue 4 transport and security: only when set, so the other golden files stay as they are.
+        var settings = json["settings"]!.AsObject();
+        if (s.TcpMd5Key is { } key)
+        {
+            settings["tcpMd5Key"] = $"{key.Length} bytes";
+        }
+
+        if (s.TtlSecurity)
+        {
+            settings["ttlSecurity"] = true;
+        }
+
+        return json;
     }
 }
