@@ -182,7 +182,8 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
 
     /// <summary>
     /// The listener holds one TCP MD5 key per peer that has one, so that their SYNs are checked
-    /// and their accepted sockets signed; keys of peers that went away are removed.
+    /// and their accepted sockets signed; keys of peers that went away are removed. It answers
+    /// with TTL 255 while any peer has GTSM.
     /// </summary>
     private void ApplyListenerKeys(SpeakerConfiguration configuration)
     {
@@ -204,6 +205,8 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
         {
             Log.ListenerKeyFailed(_logger, peer.ToString(), error);
         }
+
+        _listener.SetGtsmTtl(configuration.Peers.Any(p => p.Settings.TtlSecurity));
     }
 
     private void OnSessionStatus(PeerStatus status) => PeerStatusChanged?.Invoke(status);

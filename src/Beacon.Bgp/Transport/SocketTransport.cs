@@ -233,6 +233,9 @@ public sealed class SocketListener : IAsyncDisposable
         }
     }
 
+    /// <summary>Answers SYNs with TTL 255 (true) for GTSM peers (RFC 5082), or with the system default.</summary>
+    public void SetGtsmTtl(bool gtsm) => TcpSocketOptions.SetListenerTtl(_socket, gtsm ? TcpSocketOptions.GtsmSendTtl : null);
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

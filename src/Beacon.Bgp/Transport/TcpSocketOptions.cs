@@ -111,6 +111,13 @@ internal static class TcpSocketOptions
         }
     }
 
+    /// <summary>
+    /// The TTL the listener answers SYNs with (the SYN-ACK leaves with the listening socket's
+    /// TTL, before any accepted socket exists): 255 when some peer has GTSM, since that peer
+    /// drops a SYN-ACK below its minimum; null restores the system default.
+    /// </summary>
+    public static void SetListenerTtl(Socket socket, int? ttl) => SetTtl(socket, ttl ?? -1);
+
     private static void SetTtl(Socket socket, int ttl)
     {
         SetInt(socket, IpProtoIp, IpTtl, ttl);
