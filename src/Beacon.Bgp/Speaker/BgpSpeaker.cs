@@ -206,7 +206,7 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
             Log.ListenerKeyFailed(_logger, peer.ToString(), error);
         }
 
-        _listener.SetGtsmTtl(configuration.Peers.Any(p => p.Settings.TtlSecurity));
+        _listener.SetGtsm(configuration.Peers.Any(p => p.Settings.TtlSecurity));
     }
 
     private void OnSessionStatus(PeerStatus status) => PeerStatusChanged?.Invoke(status);
@@ -221,18 +221,42 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
             return transport.DisposeAsync();
         }
 
-        // The listener is shared by every peer, so GTSM cannot be set on it: a minimum TTL there
-        // would refuse the peers without GTSM. The accepted socket of a GTSM peer gets it here,
-        // before the OPEN is read, so every later segment below TTL 254 is dropped; the
-        // handshake itself (SYN, ACK) is not filtered. That still ends a session from an
-        // off-link sender, which cannot keep it alive, though it spares no listener work.
+        // The listener is shared by every peer, so GTSM cannot filter SYNs there: a minimum TTL
+        // on it would refuse the peers without GTSM. Instead the listener saves each SYN while a
+        // GTSM peer exists; a GTSM peer's connection whose SYN came in below TTL 254 is closed at
+        // once and the session told why (the handshake itself was not filtered), and the
+        // accepted socket gets the minimum TTL before the OPEN is read, so every later segment
+        // below it is dropped.
+        if (session.Settings.TtlSecurity && ReadSynTtl(socket) is { } ttl && ttl < TcpSocketOptions.GtsmMinimumTtl)
+        {
+            var reason = $"connection from {transport.Remote} refused: its SYN arrived with TTL {ttl}, GTSM needs at least {TcpSocketOptions.GtsmMinimumTtl}: check that the peer has GTSM (ttl-security) on";
+            Log.GtsmRefused(_logger, session.Settings.Name, reason);
+            session.RefuseIncoming(reason);
+            return transport.DisposeAsync();
+        }
+
         TcpSocketOptions.ApplyTtl(socket, session.Settings);
         session.AcceptIncoming(transport);
         return ValueTask.CompletedTask;
     }
 
+    private static int? ReadSynTtl(Socket socket)
+    {
+        try
+        {
+            return TcpSocketOptions.ReadSavedSynTtl(socket);
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1121, Level = LogLevel.Warning, Message = "Peer {Peer}: {Reason}")]
+        public static partial void GtsmRefused(ILogger logger, string peer, string reason);
+
         [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Peer {Peer} added: {Address} AS {Asn}")]
         public static partial void PeerAdded(ILogger logger, string peer, string address, uint asn);
 

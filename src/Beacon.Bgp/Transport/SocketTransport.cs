@@ -233,8 +233,15 @@ public sealed class SocketListener : IAsyncDisposable
         }
     }
 
-    /// <summary>Answers SYNs with TTL 255 (true) for GTSM peers (RFC 5082), or with the system default.</summary>
-    public void SetGtsmTtl(bool gtsm) => TcpSocketOptions.SetListenerTtl(_socket, gtsm ? TcpSocketOptions.GtsmSendTtl : null);
+    /// <summary>
+    /// For GTSM peers (RFC 5082): answers SYNs with TTL 255 and keeps each SYN's headers, so
+    /// that the TTL it arrived with can be checked after accept; false restores the defaults.
+    /// </summary>
+    public void SetGtsm(bool gtsm)
+    {
+        TcpSocketOptions.SetListenerTtl(_socket, gtsm ? TcpSocketOptions.GtsmSendTtl : null);
+        TcpSocketOptions.SetSaveSyn(_socket, gtsm);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -27,6 +27,9 @@ internal static class TcpSocketOptions
     /// <summary>sizeof(struct tcp_md5sig) on Linux; a shorter option is EINVAL.</summary>
     internal const int Md5SigSize = 216;
 
+    private const int TcpSaveSyn = 27;
+    private const int TcpSavedSyn = 28;
+
     // linux/in.h, linux/in6.h
     private const int IpProtoIp = 0;
     private const int IpTtl = 2;
@@ -117,6 +120,31 @@ internal static class TcpSocketOptions
     /// drops a SYN-ACK below its minimum; null restores the system default.
     /// </summary>
     public static void SetListenerTtl(Socket socket, int? ttl) => SetTtl(socket, ttl ?? -1);
+
+    /// <summary>
+    /// TCP_SAVE_SYN on a listener: each accepted socket keeps the IP and TCP headers of the
+    /// SYN that opened it, to be read once with <see cref="ReadSavedSynTtl"/>.
+    /// </summary>
+    public static void SetSaveSyn(Socket listener, bool save) => SetInt(listener, IpProtoTcp, TcpSaveSyn, save ? 1 : 0);
+
+    /// <summary>
+    /// The TTL (IPv4) or hop limit (IPv6) the peer's SYN arrived with, from TCP_SAVED_SYN; null
+    /// if the listener saved no SYN. The kernel hands the headers out once.
+    /// </summary>
+    public static int? ReadSavedSynTtl(Socket accepted)
+    {
+        Span<byte> headers = stackalloc byte[512];
+        var length = accepted.GetRawSocketOption(IpProtoTcp, TcpSavedSyn, headers);
+        return SynTtl(headers[..length]);
+    }
+
+    /// <summary>The TTL field of the IP header at the start of <paramref name="headers"/> (RFC 791 §3.1, RFC 8200 §3).</summary>
+    internal static int? SynTtl(ReadOnlySpan<byte> headers) => headers.Length switch
+    {
+        >= 20 when headers[0] >> 4 == 4 => headers[8],
+        >= 40 when headers[0] >> 4 == 6 => headers[7],
+        _ => null,
+    };
 
     private static void SetTtl(Socket socket, int ttl)
     {

@@ -58,7 +58,7 @@ public sealed class SocketLoopbackTests : IAsyncLifetime
 
         // The counters are read only for peers with MD5 or GTSM; a peer without a key gets GTSM
         // here so that its timeout is explained too (the listener answers with TTL 255 for it).
-        _listener.SetGtsmTtl(true);
+        _listener.SetGtsm(true);
         var peer = clientKey is null ? Peer() with { TtlSecurity = true } : Peer(key: clientKey);
         var error = await Assert.ThrowsAsync<TimeoutException>(async () => await Connector(s_failTimeout).ConnectAsync(peer, CancellationToken.None));
 
@@ -100,11 +100,12 @@ public sealed class SocketLoopbackTests : IAsyncLifetime
     [Fact]
     public async Task Gtsm_connects_when_the_listener_answers_with_ttl_255()
     {
-        _listener.SetGtsmTtl(true);
+        _listener.SetGtsm(true);
 
         await using var client = await Connector(s_failTimeout * 5).ConnectAsync(Peer() with { TtlSecurity = true }, CancellationToken.None);
 
-        await _accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (_, socket) = await _accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(255, TcpSocketOptions.ReadSavedSynTtl(socket));
     }
 
     [Fact]

@@ -68,6 +68,19 @@ public sealed class SpeakerLoopbackTests : IAsyncLifetime
         Assert.Contains("TCP segments below the GTSM minimum TTL counted by the kernel (TCPMinTTLDrop +", Assert.Single(peers).LastError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_gtsm_peer_whose_syn_arrives_with_a_low_ttl_is_refused_and_told_why()
+    {
+        // B sends eBGP's TTL 1; A's listener has GTSM on for B.
+        await StartAsync(a => a with { TtlSecurity = true }, b => b);
+
+        var peers = await _a.WaitForAsync(p => p.Any(s => s.LastError is not null), "an error on a's session");
+
+        var status = Assert.Single(peers);
+        Assert.NotEqual(SessionState.Established, status.State);
+        Assert.Matches(@"^connection from 127\.0\.0\.1:\d+ refused: its SYN arrived with TTL 1, GTSM needs at least 254: check that the peer has GTSM \(ttl-security\) on$", status.LastError);
+    }
+
     private async Task StartAsync(Func<PeerSettings, PeerSettings> changeA, Func<PeerSettings, PeerSettings> changeB)
     {
         var port = FreePort();

@@ -114,6 +114,24 @@ public sealed class TcpSocketOptionsTests
         Assert.Equal(0, TcpSocketOptions.GetInt(socket, ipv6: false, minimum: true));
     }
 
+    [Theory]
+    [InlineData("4500003C1C4640004006B1E6C0A80001C0A800C7", 64)] // IPv4, TTL 0x40
+    [InlineData("4500003C1C464000FF06B1E6C0A80001C0A800C7", 255)]
+    [InlineData("6000000000280601" + "20010DB8000000000000000000000001" + "20010DB8000000000000000000000002", 1)] // IPv6, hop limit 1
+    public void The_ttl_of_a_saved_syn_is_read_from_its_ip_header(string hex, int ttl)
+    {
+        Assert.Equal(ttl, TcpSocketOptions.SynTtl(Convert.FromHexString(hex)));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("4500003C1C46")]
+    [InlineData("50000000000000000000000000000000000000000000")]
+    public void No_ttl_without_a_whole_ip_header(string hex)
+    {
+        Assert.Null(TcpSocketOptions.SynTtl(Convert.FromHexString(hex)));
+    }
+
     internal static PeerSettings Peer() => new()
     {
         Name = "router",
