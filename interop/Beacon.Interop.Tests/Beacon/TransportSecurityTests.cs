@@ -81,9 +81,11 @@ public sealed class TransportSecurityTests
         await established();
     }
 
+    // Not BIRD: its listening socket answers with TTL 255 even without GTSM, so Beacon's own
+    // connection completes and only the later segments (TTL 1) are dropped; that session waits
+    // in OpenSent for the hold timer instead of failing fast (see docs/install.md).
     [Theory]
     [InlineData(Router.Frr)]
-    [InlineData(Router.Bird)]
     public async Task Gtsm_against_a_router_without_it_is_not_established_and_says_why(Router router)
     {
         await using var lab = await CreateAsync();
@@ -91,15 +93,19 @@ public sealed class TransportSecurityTests
         await StartRouterAsync(lab, router);
         var beacon = lab.StartBeacon();
 
-        // A router without GTSM sends TTL 1 (direct eBGP) or its system default; Beacon wants at least 254.
+        // A router without GTSM sends TTL 1 (direct eBGP); Beacon wants at least 254. Its own
+        // connection times out (the router's SYN-ACK is dropped), the router's is refused after
+        // accept: either way lastError says so.
         var peers = await Eventually.UntilAsync(
             "Beacon to report the low TTL",
             beacon.GetPeersAsync,
-            peers => peers.Any(p => p.LastError?.Contains("TCPMinTTLDrop", StringComparison.Ordinal) == true));
+            peers => peers.Any(p => p.LastError?.Contains("GTSM", StringComparison.Ordinal) == true));
 
         var peer = Assert.Single(peers);
         Assert.NotEqual(SessionState.Established, peer.State);
-        Assert.Contains("TCP segments below the GTSM minimum TTL counted by the kernel (TCPMinTTLDrop +", peer.LastError, StringComparison.Ordinal);
+        Assert.Matches(
+            @"(TCP segments below the GTSM minimum TTL counted by the kernel \(TCPMinTTLDrop \+\d+\)|^connection from 198\.51\.100\.1:\d+ refused: its SYN arrived with TTL 1, GTSM needs at least 254): check that the peer has GTSM \(ttl-security\) on",
+            peer.LastError);
     }
 
     /// <summary>
