@@ -108,6 +108,27 @@ public sealed class TransportSecurityTests
             peer.LastError);
     }
 
+    [Fact]
+    public async Task Beacon_dials_a_passive_router_on_the_peer_port_from_the_local_address()
+    {
+        await using var lab = await CreateAsync();
+        WriteManifests(lab, "  transport:\n    peerPort: 1179\n    localAddress: 198.51.100.2\n", password: null);
+        var node = lab.Node(0);
+
+        // GoBGP never dials and listens on 1179 only: the session exists only if Beacon dialled there.
+        var gobgp = await GoBgpRouter.StartAsync(lab.Lab, lab.Lab.Router, new GoBgpConfig(RouterAs, lab.Lab.Router.IPv4)
+        {
+            ListenPort = 1179,
+            Neighbors = [new GoBgpNeighborConfig(node.IPv4, NodeAs) { Passive = true }],
+        });
+        var beacon = lab.StartBeacon();
+
+        await beacon.WaitForPeerStateAsync(PeerName, SessionState.Established);
+        await gobgp.WaitForEstablishedAsync(node.IPv4);
+        var received = await gobgp.WaitForReceivedAsync(node.IPv4, AddressFamily.InterNetwork, paths => paths.Any(p => p.Prefix == "203.0.113.10/32"), "GoBGP to receive 203.0.113.10/32");
+        Assert.Equal(node.IPv4, Assert.Single(received, p => p.Prefix == "203.0.113.10/32").NextHop);
+    }
+
     /// <summary>
     /// The cluster config, the "fast" BGPPeerConfig with <paramref name="extraSpec"/> (YAML
     /// lines at spec level) and, when <paramref name="password"/> is set, the Secret.

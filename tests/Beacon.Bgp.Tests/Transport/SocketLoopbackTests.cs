@@ -117,6 +117,21 @@ public sealed class SocketLoopbackTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_connection_leaves_from_the_local_address_to_the_peer_port()
+    {
+        var local = IPAddress.Parse("127.0.0.2");
+
+        await using var client = await Connector(s_failTimeout * 5).ConnectAsync(Peer() with { LocalAddress = local }, CancellationToken.None);
+        var (server, _) = await _accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(local, client.Local.Address);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, _listener.LocalEndPoint.Port), client.Remote);
+        Assert.Equal(local, server.Remote.Address);
+        Assert.True(client.LocallyInitiated);
+        Assert.False(server.LocallyInitiated);
+    }
+
+    [Fact]
     public void The_connect_timeout_is_at_most_half_the_connect_retry_time()
     {
         var connector = Connector(TimeSpan.FromSeconds(30));
