@@ -81,11 +81,12 @@ public sealed class TransportSecurityTests
         await established();
     }
 
-    // Not BIRD: its listening socket answers with TTL 255 even without GTSM, so Beacon's own
-    // connection completes and only the later segments (TTL 1) are dropped; that session waits
-    // in OpenSent for the hold timer instead of failing fast (see docs/install.md).
+    // BIRD's listening socket answers with TTL 255 even without GTSM, so Beacon's own
+    // connection completes and only the later segments (TTL 1) are dropped: that connection
+    // fails when nothing arrived while TCPMinTTLDrop went up.
     [Theory]
     [InlineData(Router.Frr)]
+    [InlineData(Router.Bird)]
     public async Task Gtsm_against_a_router_without_it_is_not_established_and_says_why(Router router)
     {
         await using var lab = await CreateAsync();

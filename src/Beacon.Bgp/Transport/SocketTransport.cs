@@ -51,7 +51,9 @@ public sealed class SocketConnector : IBgpConnector
             }
 
             await ConnectWithTimeoutAsync(socket, peer, cancellationToken);
-            return Wrap(socket, locallyInitiated: true);
+            return peer.TtlSecurity
+                ? Wrap(socket, locallyInitiated: true, stream => new GtsmWatchStream(stream, ConnectTimeoutFor(peer), _time, _readCounters))
+                : Wrap(socket, locallyInitiated: true);
         }
         catch
         {
@@ -116,9 +118,10 @@ public sealed class SocketConnector : IBgpConnector
         return text;
     }
 
-    internal static TransportConnection Wrap(Socket socket, bool locallyInitiated)
+    internal static TransportConnection Wrap(Socket socket, bool locallyInitiated, Func<NetworkStream, Stream>? watch = null)
     {
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var network = new NetworkStream(socket, ownsSocket: true);
+        var stream = watch is null ? network : watch(network);
         var pipe = new StreamDuplexPipe(
             PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true)),
             PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));

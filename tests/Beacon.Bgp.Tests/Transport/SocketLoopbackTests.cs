@@ -117,6 +117,34 @@ public sealed class SocketLoopbackTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gtsm_fails_a_dialled_connection_whose_data_arrives_with_a_low_ttl_and_says_why()
+    {
+        // The listener answers with TTL 255 (the handshake passes), the accepted socket then sends with 64.
+        _listener.SetGtsm(true);
+        await using var client = await Connector(s_failTimeout).ConnectAsync(Peer() with { TtlSecurity = true }, CancellationToken.None);
+        var (server, socket) = await _accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        socket.SetRawSocketOption(0, 2, BitConverter.GetBytes(64));
+        await server.Pipe.Output.WriteAsync("OPEN"u8.ToArray());
+
+        var error = await Assert.ThrowsAsync<IOException>(async () => await client.Pipe.Input.ReadAsync());
+
+        Assert.StartsWith("nothing received 2 s after connecting; TCP segments below the GTSM minimum TTL counted by the kernel (TCPMinTTLDrop +", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gtsm_keeps_a_dialled_connection_whose_data_arrives_with_ttl_255()
+    {
+        _listener.SetGtsm(true);
+        await using var client = await Connector(s_failTimeout).ConnectAsync(Peer() with { TtlSecurity = true }, CancellationToken.None);
+        var (server, _) = await _accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await server.Pipe.Output.WriteAsync("OPEN"u8.ToArray());
+
+        var read = await client.Pipe.Input.ReadAtLeastAsync(4);
+
+        Assert.Equal("OPEN"u8.ToArray(), read.Buffer.ToArray());
+    }
+
+    [Fact]
     public async Task The_connection_leaves_from_the_local_address_to_the_peer_port()
     {
         var local = IPAddress.Parse("127.0.0.2");
