@@ -55,7 +55,7 @@ public sealed class NodeAgentTests
           name: bgp-auth
           namespace: beacon-system
         stringData:
-          password: s3cret
+          passwd: s3cret
         """;
 
     private sealed class OneSnapshot(ClusterSnapshot snapshot) : IClusterSource
@@ -92,7 +92,7 @@ public sealed class NodeAgentTests
         Assert.Equal(["dangling", "secured"], peers.Select(p => p.Name));
         Assert.All(peers, p => Assert.Equal(SessionState.Idle, p.State));
         Assert.Equal("not run: BGPClusterConfig default: spec.peers[1].peerConfigRef.name: BGPPeerConfig 'absent' not found", peers[0].LastError);
-        Assert.Equal("not run: BGPPeerConfig md5: spec.authSecretRef: TCP MD5 authentication is not supported yet", peers[1].LastError);
+        Assert.Equal("not run: BGPPeerConfig md5: spec.authSecretRef: Secret beacon-system/bgp-auth: data.password is missing or empty", peers[1].LastError);
         Assert.Equal((uint)64500, peers[1].PeerAsn);
         Assert.Empty((await agent.Speaker.GetRoutesAsync("secured", RouteDirection.Advertised))!);
         Assert.Null(await agent.Speaker.GetRoutesAsync("nobody", RouteDirection.Advertised));

@@ -43,23 +43,26 @@ public sealed class BeaconLab : IAsyncDisposable
 
     /// <summary>
     /// FRR (with zebra) with one neighbor per node (its IPv4 address, IPv4 and IPv6 unicast active),
-    /// <c>remote-as</c> <paramref name="remoteAs"/>, hold 9, keepalive 3, connect 1.
+    /// <c>remote-as</c> <paramref name="remoteAs"/>, hold 9, keepalive 3, connect 1;
+    /// <paramref name="neighbor"/> may change each neighbor (password, GTSM, …).
     /// </summary>
     public async Task<FrrRouter> StartFrrAsync(
         uint routerAs = RouterAs,
         string remoteAs = "external",
         IReadOnlyList<string>? networks = null,
         int maximumPaths = 1,
-        IReadOnlyList<string>? extraRouterLines = null)
+        IReadOnlyList<string>? extraRouterLines = null,
+        Func<FrrNeighborConfig, FrrNeighborConfig>? neighbor = null)
     {
+        neighbor ??= static n => n;
         var config = new FrrConfig(routerAs, Lab.Router.IPv4)
         {
             Neighbors =
             [
-                .. Lab.Nodes.Select(n => new FrrNeighborConfig(n.IPv4, remoteAs)
+                .. Lab.Nodes.Select(n => neighbor(new FrrNeighborConfig(n.IPv4, remoteAs)
                 {
                     Families = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6],
-                }),
+                })),
             ],
             Networks = networks ?? [],
             MaximumPaths = maximumPaths,

@@ -21,6 +21,12 @@ public sealed record BirdNeighborConfig(string Name, IPAddress Address, uint Pee
     /// (which exists for FRR without zebra); BIRD then sends and uses link-local next hops.
     /// </summary>
     public bool Direct { get; init; }
+
+    /// <summary>TCP MD5 password (RFC 2385).</summary>
+    public string? Password { get; init; }
+
+    /// <summary>GTSM (RFC 5082): <c>ttl security on</c>.</summary>
+    public bool TtlSecurity { get; init; }
 }
 
 /// <summary>A static route BIRD originates (a blackhole in its own table; there is no kernel protocol).</summary>
@@ -76,6 +82,16 @@ public sealed record BirdConfig(uint Asn, IPAddress RouterId)
             if (neighbor.Passive)
             {
                 text.AppendLine("  passive on;");
+            }
+
+            if (neighbor.Password is { } password)
+            {
+                text.AppendLine($"  password \"{password}\";");
+            }
+
+            if (neighbor.TtlSecurity)
+            {
+                text.AppendLine("  ttl security on;");
             }
 
             if (neighbor.Address.AddressFamily == AddressFamily.InterNetworkV6 && !neighbor.Direct)

@@ -24,6 +24,12 @@ public sealed record FrrNeighborConfig(IPAddress Address, string RemoteAs)
     /// <summary>Extra <c>neighbor ADDRESS …</c> lines, without the prefix (e.g. <c>password s3cret</c>).</summary>
     public IReadOnlyList<string> ExtraLines { get; init; } = [];
 
+    /// <summary>TCP MD5 password (RFC 2385): <c>neighbor X password</c>.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>GTSM (RFC 5082): <c>neighbor X ttl-security hops N</c>.</summary>
+    public int? TtlSecurityHops { get; init; }
+
     internal IReadOnlyList<AddressFamily> EffectiveFamilies => Families ?? [Address.AddressFamily];
 }
 
@@ -93,6 +99,16 @@ public sealed record FrrConfig(uint Asn, IPAddress RouterId)
             if (neighbor.Timers is { } timers)
             {
                 text.AppendLine($" neighbor {neighbor.Address} timers {timers.Keepalive} {timers.Hold}");
+            }
+
+            if (neighbor.Password is { } password)
+            {
+                text.AppendLine($" neighbor {neighbor.Address} password {password}");
+            }
+
+            if (neighbor.TtlSecurityHops is { } hops)
+            {
+                text.AppendLine($" neighbor {neighbor.Address} ttl-security hops {hops}");
             }
 
             foreach (var line in neighbor.ExtraLines)

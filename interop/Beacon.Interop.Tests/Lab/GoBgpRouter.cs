@@ -13,6 +13,12 @@ public sealed record GoBgpNeighborConfig(IPAddress Address, uint PeerAs)
     public IReadOnlyList<AddressFamily>? Families { get; init; }
 
     public bool Passive { get; init; }
+
+    /// <summary>TCP MD5 password (RFC 2385): <c>auth-password</c>.</summary>
+    public string? AuthPassword { get; init; }
+
+    /// <summary>GTSM (RFC 5082) for a directly connected peer: <c>ttl-security</c>, <c>ttl-min = 255</c>.</summary>
+    public bool TtlSecurity { get; init; }
 }
 
 public sealed record GoBgpConfig(uint Asn, IPAddress RouterId)
@@ -39,6 +45,11 @@ public sealed record GoBgpConfig(uint Asn, IPAddress RouterId)
             text.AppendLine("  [neighbors.config]");
             text.AppendLine($"    neighbor-address = \"{neighbor.Address}\"");
             text.AppendLine($"    peer-as = {neighbor.PeerAs}");
+            if (neighbor.AuthPassword is { } password)
+            {
+                text.AppendLine($"    auth-password = \"{password}\"");
+            }
+
             text.AppendLine("  [neighbors.timers.config]");
             text.AppendLine("    connect-retry = 1");
             text.AppendLine($"    hold-time = {HoldTimeSeconds}");
@@ -47,6 +58,13 @@ public sealed record GoBgpConfig(uint Asn, IPAddress RouterId)
             {
                 text.AppendLine("  [neighbors.transport.config]");
                 text.AppendLine("    passive-mode = true");
+            }
+
+            if (neighbor.TtlSecurity)
+            {
+                text.AppendLine("  [neighbors.ttl-security.config]");
+                text.AppendLine("    enabled = true");
+                text.AppendLine("    ttl-min = 255");
             }
 
             foreach (var family in neighbor.Families ?? [neighbor.Address.AddressFamily])

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Beacon.Bgp.Rib;
 using Beacon.Bgp.Speaker;
+using Beacon.Bgp.Transport;
 using Beacon.Cluster;
 using Beacon.Cluster.Model;
 using Beacon.Cluster.Validation;
@@ -141,8 +142,9 @@ internal static class AnnouncementPlanner
     /// Why the Secret that <c>spec.authSecretRef</c> names gives no TCP MD5 key (reported on the object
     /// at fault), or null if it gives one. The reference itself was validated with the BGPPeerConfig.
     /// </summary>
-    private static string? AuthSecretProblem(Context context, BgpPeer peer, string configName, SecretReference reference)
+    private static string? AuthSecretProblem(Context context, BgpPeer peer, string configName, SecretReference reference, out TcpMd5Key? key)
     {
+        key = null;
         var secretName = $"{V1Secret.KubeKind} {reference.Namespace}/{reference.Name}";
         if (!context.Snapshot.Secrets.TryGetValue($"{reference.Namespace}/{reference.Name}", out var secret))
         {
@@ -160,6 +162,14 @@ internal static class AnnouncementPlanner
             return $"{secretName}: data.password is missing or empty";
         }
 
+        if (password.Length > TcpMd5Key.MaxLength)
+        {
+            context.Error(secretName, "data.password", $"{password.Length} bytes: a TCP MD5 key has at most {TcpMd5Key.MaxLength} (Linux TCP_MD5SIG_MAXKEYLEN); peer '{peer.Name}' is not run", ConfigReasons.Invalid);
+            context.Error(configName, "spec.authSecretRef", $"{secretName}: data.password is longer than {TcpMd5Key.MaxLength} bytes; peer '{peer.Name}' is not run", ConfigReasons.SecretInvalid);
+            return $"{secretName}: data.password is longer than {TcpMd5Key.MaxLength} bytes";
+        }
+
+        key = new TcpMd5Key(password);
         return null;
     }
 
@@ -170,29 +180,10 @@ internal static class AnnouncementPlanner
         var blocked = false;
 
         // Running a session without the security it asks for would be a silent downgrade.
-        if (spec.AuthSecretRef is not null)
+        TcpMd5Key? md5Key = null;
+        if (spec.AuthSecretRef is not null && AuthSecretProblem(context, peer, configName!, spec.AuthSecretRef, out md5Key) is { } problem)
         {
-            if (AuthSecretProblem(context, peer, configName!, spec.AuthSecretRef) is { } problem)
-            {
-                context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: {problem}");
-            }
-            else
-            {
-                context.Error(configName!, "spec.authSecretRef", $"TCP MD5 authentication is not supported yet; peer '{peer.Name}' is not run", ConfigReasons.Unsupported);
-                context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: TCP MD5 authentication is not supported yet");
-            }
-
-            blocked = true;
-        }
-
-        if (spec.TtlSecurity is true)
-        {
-            context.Error(configName!, "spec.ttlSecurity", $"GTSM (RFC 5082) is not supported yet; peer '{peer.Name}' is not run", ConfigReasons.Unsupported);
-            if (spec.AuthSecretRef is null)
-            {
-                context.Refuse(peer, localAsn, $"{configName}: spec.ttlSecurity: GTSM (RFC 5082) is not supported yet");
-            }
-
+            context.Refuse(peer, localAsn, $"{configName}: spec.authSecretRef: {problem}");
             blocked = true;
         }
 
@@ -232,6 +223,8 @@ internal static class AnnouncementPlanner
             Families = [.. families.Select(x => x.Afi == "ipv4" ? RouteFamily.Ipv4Unicast : RouteFamily.Ipv6Unicast)],
             GracefulRestart = spec.GracefulRestart?.Enabled ?? false,
             GracefulRestartTime = TimeSpan.FromSeconds(spec.GracefulRestart?.RestartTimeSeconds ?? PeerDefaults.GracefulRestartTimeSeconds),
+            TcpMd5Key = md5Key,
+            TtlSecurity = spec.TtlSecurity ?? false,
         };
 
         if (!context.PlanRoutes)

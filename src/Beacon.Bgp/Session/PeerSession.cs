@@ -108,6 +108,9 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
     }
 
+    /// <summary>The transport refused a connection from the peer (GTSM); the status says why.</summary>
+    public void RefuseIncoming(string reason) => Post(new SessionInput.IncomingRefused(reason));
+
     public Task<IReadOnlyList<RouteView>> GetRoutesAsync(RouteDirection direction)
     {
         var result = new TaskCompletionSource<IReadOnlyList<RouteView>>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -192,6 +195,10 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
             case SessionInput.TimerFired fired when fired.Generation == _timerGenerations[(int)fired.Timer]:
                 OnTimer(fired.Timer);
+                break;
+
+            case SessionInput.IncomingRefused refused when _state != SessionState.Established:
+                _lastError = refused.Reason;
                 break;
 
             case SessionInput.ConnectSucceeded ok:

@@ -28,6 +28,8 @@ internal abstract record SessionInput
 
     public sealed record Incoming(TransportConnection Transport) : SessionInput;
 
+    public sealed record IncomingRefused(string Reason) : SessionInput;
+
     public sealed record OpenReceived(PeerConnection Connection, OpenMessage Open) : SessionInput;
 
     public sealed record UpdateReceived(PeerConnection Connection, UpdateMessage Update) : SessionInput;

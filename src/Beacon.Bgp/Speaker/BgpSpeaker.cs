@@ -55,6 +55,7 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
         try
         {
             await ApplyListenerAsync(configuration.LocalPort);
+            ApplyListenerKeys(configuration);
             var sessions = _sessions;
             var wanted = configuration.Peers.ToDictionary(p => p.Settings.Name);
             foreach (var (name, session) in sessions)
@@ -183,6 +184,35 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The listener holds one TCP MD5 key per peer that has one, so that their SYNs are checked
+    /// and their accepted sockets signed; keys of peers that went away are removed. It answers
+    /// with TTL 255 while any peer has GTSM.
+    /// </summary>
+    private void ApplyListenerKeys(SpeakerConfiguration configuration)
+    {
+        if (_listener is null)
+        {
+            return;
+        }
+
+        var keys = new Dictionary<IPAddress, TcpMd5Key>();
+        foreach (var plan in configuration.Peers)
+        {
+            if (plan.Settings.TcpMd5Key is { } key)
+            {
+                keys.TryAdd(plan.Settings.PeerAddress, key);
+            }
+        }
+
+        foreach (var (peer, error) in _listener.SetMd5Keys(keys))
+        {
+            Log.ListenerKeyFailed(_logger, peer.ToString(), error);
+        }
+
+        _listener.SetGtsm(configuration.Peers.Any(p => p.Settings.TtlSecurity));
+    }
+
     private void OnSessionStatus(PeerStatus status) => PeerStatusChanged?.Invoke(status);
 
     private ValueTask OnAcceptedAsync(TransportConnection transport, Socket socket)
@@ -195,13 +225,42 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
             return transport.DisposeAsync();
         }
 
-        SocketConnector.ApplyTtl(socket, session.Settings);
+        // The listener is shared by every peer, so GTSM cannot filter SYNs there: a minimum TTL
+        // on it would refuse the peers without GTSM. Instead the listener saves each SYN while a
+        // GTSM peer exists; a GTSM peer's connection whose SYN came in below TTL 254 is closed at
+        // once and the session told why (the handshake itself was not filtered), and the
+        // accepted socket gets the minimum TTL before the OPEN is read, so every later segment
+        // below it is dropped.
+        if (session.Settings.TtlSecurity && ReadSynTtl(socket) is { } ttl && ttl < TcpSocketOptions.GtsmMinimumTtl)
+        {
+            var reason = $"connection from {transport.Remote} refused: its SYN arrived with TTL {ttl}, GTSM needs at least {TcpSocketOptions.GtsmMinimumTtl}: check that the peer has GTSM (ttl-security) on";
+            Log.GtsmRefused(_logger, session.Settings.Name, reason);
+            session.RefuseIncoming(reason);
+            return transport.DisposeAsync();
+        }
+
+        TcpSocketOptions.ApplyTtl(socket, session.Settings);
         session.AcceptIncoming(transport);
         return ValueTask.CompletedTask;
     }
 
+    private static int? ReadSynTtl(Socket socket)
+    {
+        try
+        {
+            return TcpSocketOptions.ReadSavedSynTtl(socket);
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1121, Level = LogLevel.Warning, Message = "Peer {Peer}: {Reason}")]
+        public static partial void GtsmRefused(ILogger logger, string peer, string reason);
+
         [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Peer {Peer} added: {Address} AS {Asn}")]
         public static partial void PeerAdded(ILogger logger, string peer, string address, uint asn);
 
@@ -213,6 +272,9 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
 
         [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Cannot listen for BGP connections on port {Port}: {Reason}")]
         public static partial void ListenFailed(ILogger logger, int port, string reason);
+
+        [LoggerMessage(EventId = 1120, Level = LogLevel.Error, Message = "Cannot set the TCP MD5 key of peer {Address} on the listener: {Reason}")]
+        public static partial void ListenerKeyFailed(ILogger logger, string address, string reason);
 
         [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Refused a BGP connection from {Remote}: no peer has that address")]
         public static partial void UnknownPeerRefused(ILogger logger, string remote);

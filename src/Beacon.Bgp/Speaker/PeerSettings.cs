@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Net;
+using Beacon.Bgp.Transport;
 
 namespace Beacon.Bgp.Speaker;
 
@@ -62,6 +63,14 @@ public sealed record PeerSettings
     /// <summary>Restart Time advertised in the capability (RFC 4724 §3): how long the peer keeps our routes.</summary>
     public TimeSpan GracefulRestartTime { get; init; } = TimeSpan.FromSeconds(120);
 
+    // Issue 4, transport and security.
+
+    /// <summary>TCP MD5 signature key (RFC 2385) for connections to and from the peer; null: none. Prints as "(redacted)".</summary>
+    public TcpMd5Key? TcpMd5Key { get; init; }
+
+    /// <summary>GTSM (RFC 5082): send TTL 255 and drop the peer's segments with a TTL below 254.</summary>
+    public bool TtlSecurity { get; init; }
+
     public bool IsInternal => PeerAsn != 0 && PeerAsn == LocalAsn;
 
     // Families is compared by content: a re-planned but unchanged peer must not restart its session.
@@ -81,7 +90,9 @@ public sealed record PeerSettings
         && EbgpMultihop == other.EbgpMultihop
         && Families.AsSpan().SequenceEqual(other.Families.AsSpan())
         && GracefulRestart == other.GracefulRestart
-        && GracefulRestartTime == other.GracefulRestartTime;
+        && GracefulRestartTime == other.GracefulRestartTime
+        && Equals(TcpMd5Key, other.TcpMd5Key)
+        && TtlSecurity == other.TtlSecurity;
 
     public override int GetHashCode() => HashCode.Combine(Name, PeerAddress, PeerAsn, LocalAsn, RouterId, PeerPort, HoldTime);
 }

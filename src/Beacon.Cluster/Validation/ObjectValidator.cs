@@ -201,6 +201,12 @@ public static class ObjectValidator
             errors.Add(new("spec.ebgpMultihop", $"{spec.EbgpMultihop} is not a TTL (1..255)"));
         }
 
+        // GTSM sends TTL 255 and fixes the accepted TTL; a multihop TTL contradicts it (FRR and GoBGP refuse both too).
+        if (spec.TtlSecurity is true && spec.EbgpMultihop is > 1)
+        {
+            errors.Add(new("spec.ttlSecurity", $"cannot be combined with ebgpMultihop {spec.EbgpMultihop}: GTSM (RFC 5082) sends TTL 255 and accepts only directly connected peers"));
+        }
+
         // RFC 4724 §3: Restart Time is a 12-bit field.
         if (spec.GracefulRestart?.RestartTimeSeconds is < 1 or > 4095)
         {

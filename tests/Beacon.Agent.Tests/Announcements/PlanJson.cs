@@ -76,10 +76,23 @@ internal static class PlanJson
             })]),
         };
 
+        var settings = json["settings"]!.AsObject();
+
         // Only when enabled, so the golden files of peers without it stay as they were.
         if (s.GracefulRestart)
         {
-            json["settings"]!["gracefulRestart"] = new JsonObject { ["restartTimeSeconds"] = s.GracefulRestartTime.TotalSeconds };
+            settings["gracefulRestart"] = new JsonObject { ["restartTimeSeconds"] = s.GracefulRestartTime.TotalSeconds };
+        }
+
+        // Issue 4 transport and security: only when set, so the other golden files stay as they are.
+        if (s.TcpMd5Key is { } key)
+        {
+            settings["tcpMd5Key"] = $"{key.Length} bytes";
+        }
+
+        if (s.TtlSecurity)
+        {
+            settings["ttlSecurity"] = true;
         }
 
         return json;

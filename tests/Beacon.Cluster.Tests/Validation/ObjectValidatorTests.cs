@@ -81,6 +81,7 @@ public sealed class ObjectValidatorTests
         { PeerConfig + "  authSecretRef:\n    namespace: kube-system\n", "spec.authSecretRef.name", "required" },
         { PeerConfig + "  authSecretRef:\n    name: s\n", "spec.authSecretRef.namespace", "required (BGPPeerConfig is cluster-scoped)" },
         { PeerConfig + "  ebgpMultihop: 0\n", "spec.ebgpMultihop", "0 is not a TTL (1..255)" },
+        { PeerConfig + "  ttlSecurity: true\n  ebgpMultihop: 2\n", "spec.ttlSecurity", "cannot be combined with ebgpMultihop 2: GTSM (RFC 5082) sends TTL 255 and accepts only directly connected peers" },
         { PeerConfig + "  gracefulRestart:\n    restartTimeSeconds: 4096\n", "spec.gracefulRestart.restartTimeSeconds", "4096 must be 1..4095" },
         { PeerConfig + "  bfdProfileRef: ''\n", "spec.bfdProfileRef", "must not be empty" },
         { PeerConfig + "  maxPrefixes: 0\n", "spec.maxPrefixes", "0 must be 1..4294967295" },
@@ -142,6 +143,7 @@ public sealed class ObjectValidatorTests
     [Theory]
     [InlineData(ClusterConfig + "  localASN: 4294967295\n  localPort: 0\n  routerID: 198.51.100.2\n  peers:\n    - name: r\n      peerAddress: 2001:db8:100::1\n      peerASN: 0\n")]
     [InlineData(PeerConfig + "  timers:\n    holdTimeSeconds: 0\n")]
+    [InlineData(PeerConfig + "  ttlSecurity: true\n  ebgpMultihop: 1\n")]
     [InlineData(PeerConfig + "  timers:\n    holdTimeSeconds: 3\n")]
     [InlineData(PeerConfig + "  timers:\n    holdTimeSeconds: 3\n    keepaliveTimeSeconds: 1\n    connectRetryTimeSeconds: 1\n  transport:\n    peerPort: 1179\n    localAddress: 2001:db8:100::2\n    passive: true\n  ebgpMultihop: 255\n  ttlSecurity: false\n  authSecretRef:\n    name: s\n    namespace: n\n  gracefulRestart:\n    enabled: true\n    restartTimeSeconds: 4095\n  bfdProfileRef: fast\n  maxPrefixes: 1\n  families:\n    - afi: ipv6\n      safi: unicast\n      advertisements: {}\n")]
     [InlineData(Advertisement + "        aggregationLengthIPv4: 0\n        aggregationLengthIPv6: 128\n      attributes:\n        communities:\n          standard: ['0:0', '65535:65535', no-export, no-advertise, no-export-subconfed, no-peer, blackhole]\n          large: ['4294967295:0:4294967295']\n          wellKnown: [blackhole]\n        localPreference: 4294967295\n        med: 0\n        asPathPrepend:\n          count: 255\n    - type: PodCIDR\n      selector:\n        matchLabels:\n          a: b\n")]
