@@ -206,11 +206,6 @@ internal static class AnnouncementPlanner
             context.Warning(configName!, "spec.bfdProfileRef", "parsed, not yet supported");
         }
 
-        if (spec.MaxPrefixes is not null)
-        {
-            context.Warning(configName!, "spec.maxPrefixes", "parsed, not yet supported");
-        }
-
         if (blocked)
         {
             return null;
@@ -235,6 +230,7 @@ internal static class AnnouncementPlanner
             ConnectRetryTime = TimeSpan.FromSeconds(spec.Timers?.ConnectRetryTimeSeconds ?? PeerDefaults.ConnectRetryTimeSeconds),
             EbgpMultihop = spec.EbgpMultihop ?? PeerDefaults.EbgpMultihop,
             Families = [.. families.Select(x => x.Afi == "ipv4" ? RouteFamily.Ipv4Unicast : RouteFamily.Ipv6Unicast)],
+            MaxPrefixes = spec.MaxPrefixes is { } maxPrefixes ? (uint)maxPrefixes : null,
         };
 
         if (!context.PlanRoutes)

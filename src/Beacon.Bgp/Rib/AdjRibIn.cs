@@ -12,9 +12,12 @@ namespace Beacon.Bgp.Rib;
 internal sealed class AdjRibIn
 {
     private readonly Dictionary<IPNetwork, PathAttributes> _routes = [];
+    private readonly HashSet<IPNetwork> _stale = [];
     private int _ipv4Count;
 
     public int Count(RouteFamily family) => family == RouteFamily.Ipv4Unicast ? _ipv4Count : _routes.Count - _ipv4Count;
+
+    public int TotalCount => _routes.Count;
 
     public IEnumerable<KeyValuePair<IPNetwork, PathAttributes>> Routes => _routes;
 
@@ -27,6 +30,8 @@ internal sealed class AdjRibIn
             {
                 _ipv4Count--;
             }
+
+            _stale.Remove(prefix);
         }
 
         if (update.Attributes is not { } attributes)
@@ -36,6 +41,7 @@ internal sealed class AdjRibIn
 
         foreach (var prefix in update.Announced)
         {
+            _stale.Remove(prefix);
             if (_routes.TryAdd(prefix, attributes))
             {
                 if (AdjRibOut.FamilyOf(prefix) == RouteFamily.Ipv4Unicast)
@@ -50,8 +56,43 @@ internal sealed class AdjRibIn
         }
     }
 
+    public bool IsStale(IPNetwork prefix) => _stale.Contains(prefix);
+
+    /// <summary>Marks every route of <paramref name="family"/> stale (RFC 7313 §4: on BoRR); announcing a route again freshens it.</summary>
+    public void MarkStale(RouteFamily family)
+    {
+        foreach (var prefix in _routes.Keys)
+        {
+            if (AdjRibOut.FamilyOf(prefix) == family)
+            {
+                _stale.Add(prefix);
+            }
+        }
+    }
+
+    /// <summary>Removes the routes of <paramref name="family"/> still stale (RFC 7313 §4: on EoRR); returns how many.</summary>
+    public int SweepStale(RouteFamily family)
+    {
+        var swept = 0;
+        foreach (var prefix in _stale.Where(p => AdjRibOut.FamilyOf(p) == family).ToList())
+        {
+            _stale.Remove(prefix);
+            if (_routes.Remove(prefix))
+            {
+                swept++;
+                if (family == RouteFamily.Ipv4Unicast)
+                {
+                    _ipv4Count--;
+                }
+            }
+        }
+
+        return swept;
+    }
+
     public void Clear()
     {
+        _stale.Clear();
         _routes.Clear();
         _ipv4Count = 0;
     }

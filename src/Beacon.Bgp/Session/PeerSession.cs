@@ -21,7 +21,7 @@ namespace Beacon.Bgp.Session;
 /// channel and is handled on one loop, so the state below needs no locks. The FSM
 /// transition table is <see cref="SessionFsm"/>; this class carries out its actions.
 /// </summary>
-internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
+internal sealed partial class PeerSession : ISessionInputSink, IAsyncDisposable
 {
     private static readonly TimeSpan LargeHoldTime = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan MaxIdleHold = TimeSpan.FromSeconds(60);
@@ -67,17 +67,19 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private long _messagesSent;
     private long _messagesReceived;
     private PeerStatus _status;
+    private PeerSettings _settings;
 
     public PeerSession(PeerSettings settings, SessionEnvironment env)
     {
-        Settings = settings;
+        _settings = settings;
         _env = env;
         _logger = env.Loggers.CreateLogger("Beacon.Bgp.Session");
         _status = BuildStatus();
         _loop = Task.Run(RunAsync);
     }
 
-    public PeerSettings Settings { get; }
+    // Replaced by UpdateInboundSettings on the loop; read from other threads (AcceptIncoming).
+    public PeerSettings Settings { get => Volatile.Read(ref _settings); private set => Volatile.Write(ref _settings, value); }
 
     /// <summary>Raised on the event loop after every input, with the status it published.</summary>
     public event Action<PeerStatus>? StatusChanged;
@@ -216,6 +218,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 _receivedUpdate = update.Update;
                 Fire(FsmEvent.UpdateMsg);
                 _receivedUpdate = null;
+                EnforceMaxPrefixes(update.Update);
                 break;
 
             case SessionInput.KeepaliveReceived keepalive when keepalive.Connection == _connection:
@@ -279,6 +282,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 Fire(FsmEvent.KeepaliveTimerExpires);
                 break;
             case SessionTimer.IdleHold when !_stopped && _state == SessionState.Idle:
+                _maxPrefixesBackoffPending = false;
                 Fire(Settings.Passive ? FsmEvent.AutomaticStartWithPassiveTcpEstablishment : FsmEvent.AutomaticStart);
                 break;
         }
@@ -458,17 +462,21 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
 
         // RFC 2918 §4: re-advertise the Adj-RIB-Out of the family; a family that was not
-        // negotiated is ignored. RFC 7313 BoRR/EoRR markers from the peer need no action here.
-        if (request.Subtype != RouteRefreshMessage.NormalRequest)
+        // negotiated is ignored. RFC 7313 markers are handled in OnRouteRefreshMarker.
+        if (AfiSafi.FromWire(request.Afi, request.Safi) is not { } f || !_families.Contains(f))
         {
             return;
         }
 
-        if (AfiSafi.FromWire(request.Afi, request.Safi) is { } f && _families.Contains(f))
+        if (request.Subtype != RouteRefreshMessage.NormalRequest)
         {
-            _ribOut.Refresh(f);
-            Pump();
+            OnRouteRefreshMarker(f, request.Subtype);
+            return;
         }
+
+        BeginRefreshOut(f);
+        _ribOut.Refresh(f);
+        Pump();
     }
 
     private void Fire(FsmEvent ev)
@@ -569,6 +577,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 _peerOpen = null;
                 _establishedTime = null;
                 _initialSyncPending = false;
+                ReleaseRefreshState();
                 break;
             case FsmActionKind.IncrementConnectRetryCounter:
                 _connectRetryCounter++;
@@ -613,6 +622,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         var delay = _consecutiveFailures <= 1
             ? TimeSpan.Zero
             : TimeSpan.FromSeconds(Math.Min(MaxIdleHold.TotalSeconds, Math.Pow(2, _consecutiveFailures - 2)));
+        delay = MaxPrefixesBackoff() ?? delay;
         StartTimer(SessionTimer.IdleHold, delay);
     }
 
@@ -699,6 +709,8 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 connection.Send(buffer.WrittenMemory);
             }
         }
+
+        SendPendingEndOfRefresh(connection);
 
         if (_initialSyncPending)
         {
@@ -814,6 +826,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
 
         capabilities.Add(RouteRefreshCapability.Instance);
+        capabilities.Add(EnhancedRouteRefreshCapability.Instance);
         capabilities.Add(new FourOctetAsCapability(Settings.LocalAsn));
         var open = new OpenMessage(
             OpenMessage.BgpVersion,
@@ -976,7 +989,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
     private List<RouteView> ReceivedRoutes() =>
         [.. _ribIn.Routes.OrderBy(r => r.Key.BaseAddress.AddressFamily).ThenBy(r => r.Key.ToString(), StringComparer.Ordinal)
-            .Select(r => RouteViews.Create(r.Key, r.Value))];
+            .Select(r => RouteViews.Create(r.Key, r.Value, _ribIn.IsStale(r.Key)))];
 
     private List<RouteView> AdvertisedRoutes() =>
         [.. _ribOut.Sent.OrderBy(r => r.Key.BaseAddress.AddressFamily).ThenBy(r => r.Key.ToString(), StringComparer.Ordinal)
