@@ -231,8 +231,40 @@ internal sealed partial class PeerSession
         return delay < MaxPrefixesBackoffLimit ? delay : MaxPrefixesBackoffLimit;
     }
 
+    /// <summary>
+    /// RFC 7606 §6: log each error with the NLRI it touched and the whole UPDATE; count every
+    /// discarded attribute and every treat-as-withdraw UPDATE.
+    /// </summary>
+    private void ReportUpdateErrors(UpdateMessage update)
+    {
+        foreach (var diagnostic in update.Diagnostics)
+        {
+            SessionLog.UpdateDiagnostic(_logger, Settings.Name, diagnostic.ToString());
+            if (diagnostic.Action == UpdateErrorAction.AttributeDiscard)
+            {
+                _env.Metrics?.UpdateErrorAction(Settings.Name, "attribute-discard");
+            }
+        }
+
+        if (update.Action == UpdateErrorAction.None)
+        {
+            return;
+        }
+
+        if (update.Action == UpdateErrorAction.TreatAsWithdraw)
+        {
+            _env.Metrics?.UpdateErrorAction(Settings.Name, "treat-as-withdraw");
+        }
+
+        var nlri = update.Action == UpdateErrorAction.TreatAsWithdraw ? update.Withdrawn : update.Announced;
+        PolicyLog.MalformedUpdate(_logger, Settings.Name, update.Action, string.Join(" ", nlri), Convert.ToHexString(update.MalformedBody.Span));
+    }
+
     private static partial class PolicyLog
     {
+        [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Peer {Peer}: malformed UPDATE handled by {Action} (RFC 7606); NLRI {Nlri}; UPDATE body {Body}")]
+        public static partial void MalformedUpdate(ILogger logger, string peer, UpdateErrorAction action, string nlri, string body);
+
         [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Peer {Peer}: ROUTE-REFRESH sent for {Family}")]
         public static partial void RefreshRequested(ILogger logger, string peer, RouteFamily family);
 

@@ -640,15 +640,7 @@ internal sealed partial class PeerSession : ISessionInputSink, IAsyncDisposable
 
     private void ProcessUpdate(UpdateMessage update)
     {
-        foreach (var diagnostic in update.Diagnostics)
-        {
-            SessionLog.UpdateDiagnostic(_logger, Settings.Name, diagnostic.ToString());
-        }
-
-        if (update.Action != UpdateErrorAction.None)
-        {
-            _env.Metrics?.UpdateErrorAction(Settings.Name, update.Action == UpdateErrorAction.TreatAsWithdraw ? "treat-as-withdraw" : "attribute-discard");
-        }
+        ReportUpdateErrors(update);
 
         // RFC 4271 §9.1.2: a route whose AS_PATH already holds our AS has looped; it is not
         // kept (as BIRD and GoBGP do), so "received" counts only routes we could use.
@@ -796,7 +788,7 @@ internal sealed partial class PeerSession : ISessionInputSink, IAsyncDisposable
 
     private PeerConnection Attach(TransportConnection transport)
     {
-        var connection = new PeerConnection(transport, this, localFourOctetAs: true, Settings.IsInternal);
+        var connection = new PeerConnection(transport, this, localFourOctetAs: true, Settings.IsInternal) { LocalAsn = Settings.LocalAsn };
         connection.Start();
         return connection;
     }
