@@ -1,5 +1,8 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
+using Beacon.Bgp.Session;
 using Beacon.Bgp.Speaker;
 using Beacon.Bgp.Tests.Wire;
 using Beacon.Bgp.Wire;
@@ -265,5 +268,80 @@ public sealed class PolicyTests
         Assert.Equal((ErrorCode.Cease, CeaseSubcode.AdministrativeShutdown), (notification.Code, notification.Subcode));
         Assert.True(notification.TryGetShutdownCommunication(out var message));
         Assert.Equal("Beacon agent shutting down", message);
+    }
+
+    [Fact]
+    public async Task Treat_as_withdraw_and_each_discarded_attribute_are_counted()
+    {
+        using var meters = new TestMeterFactory();
+        var counts = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (meters.Created.Contains(instrument.Meter) && instrument.Name == "update_errors_total")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "action")
+                {
+                    counts.AddOrUpdate((string)tag.Value!, value, (_, v) => v + value);
+                }
+            }
+        });
+        listener.Start();
+
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-11-26T12:00:00Z"));
+        var network = new InMemoryNetwork();
+        await using var speaker = new BgpSpeaker(new SessionEnvironment
+        {
+            Time = time,
+            Connector = network.ConnectorFor(SpeakerPair.AddressA),
+            Jitter = static () => 1.0,
+            Metrics = new BgpMetrics(meters),
+        });
+        var peer = new ScriptedPeer();
+        network.Register(SpeakerPair.AddressB, peer.Accept);
+        await speaker.ApplyAsync(new SpeakerConfiguration(0, [new PeerPlan(new SpeakerPair().SettingsOfA(), [])]));
+        await peer.WaitConnectedAsync();
+        await peer.ReadAsync(MessageType.Open);
+        await peer.SendAsync(PeerOpen(enhancedRefresh: false).Write);
+        await peer.ReadAsync(MessageType.Keepalive);
+        await peer.SendAsync(KeepaliveMessage.Write);
+        await speaker.WaitForStateAsync("b", SessionState.Established);
+
+        const string Path = "40 02 06 02 01 0000fdea 40 03 04 c6336402";
+        await peer.SendAsync(o => o.Write(Hex.Message(MessageType.Update, Hex.UpdateBody("", "40 01 01 03" + Path, "18 cb0071"))));
+        await peer.SendAsync(o => o.Write(Hex.Message(MessageType.Update, Hex.UpdateBody("", "40 01 01 00" + Path + "40 06 01 00 c0 07 00", "18 cb0071"))));
+        await peer.SendAsync(KeepaliveMessage.Write);
+        await speaker.WaitForAsync(p => p.Single().MessagesReceived >= 5, "both UPDATEs and the KEEPALIVE read");
+
+        Assert.Equal(1, counts.GetValueOrDefault("treat-as-withdraw"));
+        Assert.Equal(2, counts.GetValueOrDefault("attribute-discard"));
+        Assert.Equal(SessionState.Established, speaker.GetPeers().Single().State);
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        public ConcurrentBag<Meter> Created { get; } = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            Created.Add(meter);
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            foreach (var meter in Created)
+            {
+                meter.Dispose();
+            }
+        }
     }
 }
