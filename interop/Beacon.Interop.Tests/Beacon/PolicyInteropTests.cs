@@ -115,4 +115,41 @@ public sealed class PolicyInteropTests
         Assert.Equal(Counter(established, "connectionsEstablished"), Counter(after, "connectionsEstablished"));
         Assert.Equal(SessionState.Established, (await beacon.GetPeersAsync()).Single().State);
     }
+
+    /// <summary>The "received" column of the "Import updates:" line of each channel in <c>birdc show protocols all</c>, summed.</summary>
+    private static int BirdImportUpdatesReceived(string text) =>
+        text.Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith("Import updates:", StringComparison.Ordinal))
+            .Sum(l => int.Parse(l["Import updates:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture));
+
+    [Fact]
+    public async Task Bird_reload_in_gets_the_routes_again_from_beacon()
+    {
+        await using var lab = await CreateAsync();
+        var node = lab.Node(0);
+        lab.Manifests.Write("bgp.yaml",
+            Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)), Manifests.PeerConfig(), Manifests.PodCidrAdvertisement());
+        lab.Manifests.Write("node.yaml", Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26", "2001:db8:1::/64"));
+        var config = new BirdConfig(RouterAs, lab.Lab.Router.IPv4)
+        {
+            Neighbors = [new BirdNeighborConfig("beacon", node.IPv4, NodeAs, lab.Lab.Router.IPv4) { Families = [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6] }],
+        };
+        await using var bird = await BirdRouter.StartAsync(lab.Lab, lab.Lab.Router, config);
+        lab.StartBeacon();
+        await bird.WaitForEstablishedAsync("beacon");
+        await bird.WaitForRoutesAsync("beacon", r => r.Any(x => x.Prefix == "192.0.2.0/26") && r.Any(x => x.Prefix == "2001:db8:1::/64"), "BIRD to hold node1's PodCIDRs");
+        var before = await bird.BirdcAsync("show", "protocols", "all", "beacon");
+        Assert.Contains("Enhanced refresh", before, StringComparison.Ordinal);
+
+        await bird.BirdcAsync("reload", "in", "beacon");
+
+        // Beacon re-sends its table (both families) in answer to BIRD's ROUTE-REFRESH.
+        var after = await Eventually.UntilAsync(
+            "BIRD to receive Beacon's table again",
+            () => bird.BirdcAsync("show", "protocols", "all", "beacon"),
+            t => BirdImportUpdatesReceived(t) >= BirdImportUpdatesReceived(before) + 2);
+        Assert.Contains("Established", after, StringComparison.Ordinal);
+        Assert.Contains(await bird.GetRoutesAsync("beacon"), r => r.Prefix == "192.0.2.0/26");
+    }
 }
