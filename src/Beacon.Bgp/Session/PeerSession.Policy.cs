@@ -260,8 +260,14 @@ internal sealed partial class PeerSession
         PolicyLog.MalformedUpdate(_logger, Settings.Name, update.Action, string.Join(" ", nlri), Convert.ToHexString(update.MalformedBody.Span));
     }
 
+    private void LogSessionReset(BgpProtocolException error) =>
+        PolicyLog.MalformedUpdateReset(_logger, Settings.Name, error.Message, Convert.ToHexString(error.MessageBody.Span));
+
     private static partial class PolicyLog
     {
+        [LoggerMessage(EventId = 1305, Level = LogLevel.Warning, Message = "Peer {Peer}: malformed UPDATE resets the session (RFC 7606): {Reason}; UPDATE body {Body}")]
+        public static partial void MalformedUpdateReset(ILogger logger, string peer, string reason, string body);
+
         [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Peer {Peer}: malformed UPDATE handled by {Action} (RFC 7606); NLRI {Nlri}; UPDATE body {Body}")]
         public static partial void MalformedUpdate(ILogger logger, string peer, UpdateErrorAction action, string nlri, string body);
 

@@ -444,6 +444,7 @@ internal sealed partial class PeerSession : ISessionInputSink, IAsyncDisposable
         if (error.Code == ErrorCode.UpdateMessage)
         {
             _env.Metrics?.UpdateErrorAction(Settings.Name, "session-reset");
+            LogSessionReset(error);
         }
         _eventError = error;
         Fire(error.Code switch

@@ -47,6 +47,19 @@ public sealed partial class UpdateMessage
     /// </remarks>
     public static UpdateMessage Read(ReadOnlySpan<byte> body, in UpdateDecodeOptions options)
     {
+        try
+        {
+            return ReadChecked(body, options);
+        }
+        catch (BgpProtocolException ex) when (ex.MessageBody.IsEmpty)
+        {
+            // RFC 7606 §6: the session logs the entire malformed UPDATE.
+            throw new BgpProtocolException(ex.Code, ex.Subcode, ex.Data, ex.Message) { MessageBody = body.ToArray() };
+        }
+    }
+
+    private static UpdateMessage ReadChecked(ReadOnlySpan<byte> body, in UpdateDecodeOptions options)
+    {
         // RFC 4271 §6.3: lengths that do not fit the message are a Malformed Attribute List.
         if (body.Length < 4)
         {

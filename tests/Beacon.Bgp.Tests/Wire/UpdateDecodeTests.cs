@@ -143,6 +143,17 @@ public sealed class UpdateDecodeTests
     }
 
     [Fact]
+    public void Session_reset_keeps_the_body_for_the_log()
+    {
+        var body = Hex.Bytes("0000 0010 800e05 0019 46 00 00 | 800e05 0019 46 00 00");
+
+        var error = Assert.Throws<BgpProtocolException>(() => UpdateMessage.Read(body, FourOctet));
+
+        Assert.Equal(Hex.Of(body), Hex.Of(error.MessageBody.Span));
+        Assert.True(error.Data.IsEmpty);
+    }
+
+    [Fact]
     public void Mp_reach_error_carries_the_attribute()
     {
         var error = Assert.Throws<BgpProtocolException>(() => UpdateMessage.Read(Hex.Bytes("0000 000c 800e09 0002 01 04 c6336402 00"), FourOctet));
