@@ -89,6 +89,22 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public async Task Raising_max_prefixes_during_the_back_off_reconnects_at_once()
+    {
+        var (pair, peer) = await EstablishAsync(s => s with { MaxPrefixes = 1 });
+        await using var _ = pair;
+        await peer.ReadAsync(MessageType.Update); // End-of-RIB
+        await AnnounceAsync(peer, "203.0.113.0/26", "203.0.113.64/26");
+        Assert.Equal(MessageType.Notification, (await SkipKeepalivesAsync(peer)).Type);
+        await pair.A.WaitForAsync(p => p.Single().State == SessionState.Idle, "session drops");
+
+        // No clock movement: only the raised limit can end the back-off.
+        await pair.A.ApplyAsync(new SpeakerConfiguration(0, [new PeerPlan(pair.SettingsOfA(s => s with { MaxPrefixes = 10 }), [])]));
+
+        await HandshakeAsync(pair, peer, enhancedRefresh: false);
+    }
+
+    [Fact]
     public async Task Routes_up_to_the_limit_are_accepted()
     {
         var (pair, peer) = await EstablishAsync(s => s with { MaxPrefixes = 2 });
