@@ -192,11 +192,6 @@ internal static class AnnouncementPlanner
             context.Warning(configName!, "spec.bfdProfileRef", "parsed, not yet supported");
         }
 
-        if (spec.MaxPrefixes is not null)
-        {
-            context.Warning(configName!, "spec.maxPrefixes", "parsed, not yet supported");
-        }
-
         if (blocked)
         {
             return null;
@@ -225,6 +220,7 @@ internal static class AnnouncementPlanner
             GracefulRestartTime = TimeSpan.FromSeconds(spec.GracefulRestart?.RestartTimeSeconds ?? PeerDefaults.GracefulRestartTimeSeconds),
             TcpMd5Key = md5Key,
             TtlSecurity = spec.TtlSecurity ?? false,
+            MaxPrefixes = spec.MaxPrefixes is { } maxPrefixes ? (uint)maxPrefixes : null,
         };
 
         if (!context.PlanRoutes)

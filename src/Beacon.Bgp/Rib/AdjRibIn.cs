@@ -18,9 +18,14 @@ internal sealed class AdjRibIn
 
     public int Count(RouteFamily family) => family == RouteFamily.Ipv4Unicast ? _ipv4Count : _routes.Count - _ipv4Count;
 
+    public int TotalCount => _routes.Count;
+
     public IEnumerable<KeyValuePair<IPNetwork, PathAttributes>> Routes => _routes;
 
-    /// <summary>Routes kept from a previous session of a restarting peer (RFC 4724 §4.2) and not yet re-announced.</summary>
+    /// <summary>
+    /// Routes kept from a previous session of a restarting peer (RFC 4724 §4.2), or from before
+    /// the peer's Beginning-of-RIB-Refresh (RFC 7313 §4), and not yet re-announced.
+    /// </summary>
     public int StaleCount(RouteFamily family) => family == RouteFamily.Ipv4Unicast ? _staleIpv4Count : _stale.Count - _staleIpv4Count;
 
     public bool HasStale => _stale.Count > 0;
@@ -49,7 +54,19 @@ internal sealed class AdjRibIn
         return _stale.Count;
     }
 
-    /// <summary>Deletes the stale routes of <paramref name="family"/> (End-of-RIB or a timer); returns how many.</summary>
+    /// <summary>Marks every route of <paramref name="family"/> stale (RFC 7313 §4: on BoRR); announcing a route again freshens it.</summary>
+    public void MarkStale(RouteFamily family)
+    {
+        foreach (var prefix in _routes.Keys)
+        {
+            if (AdjRibOut.FamilyOf(prefix) == family && _stale.Add(prefix) && family == RouteFamily.Ipv4Unicast)
+            {
+                _staleIpv4Count++;
+            }
+        }
+    }
+
+    /// <summary>Deletes the stale routes of <paramref name="family"/> (End-of-RIB, End-of-RIB-Refresh or a timer); returns how many.</summary>
     public int SweepStale(RouteFamily family)
     {
         var swept = _stale.Where(p => AdjRibOut.FamilyOf(p) == family).ToList();

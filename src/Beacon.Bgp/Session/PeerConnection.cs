@@ -53,6 +53,9 @@ internal sealed class PeerConnection
         set => Volatile.Write(ref _acceptIpv6NextHopForIpv4, value);
     }
 
+    /// <summary>Our AS: a peer whose OPEN carries it is internal for UPDATE decoding (RFC 7606 §7.5).</summary>
+    public uint LocalAsn { get; init; }
+
     /// <summary>The OPEN the peer sent on this connection, once received.</summary>
     public OpenMessage? PeerOpen { get; private set; }
 
@@ -199,8 +202,9 @@ internal sealed class PeerConnection
             MessageType.Open => ReadOpen(bytes),
             MessageType.Update => new SessionInput.UpdateReceived(this, UpdateMessage.Read(bytes, new UpdateDecodeOptions(
                 FourOctetAs: _localFourOctetAs && PeerOpen?.FindCapability<FourOctetAsCapability>() is not null,
-                InternalPeer: _internalPeer,
-                Ipv6NextHopForIpv4: AcceptIpv6NextHopForIpv4))),
+                InternalPeer: _internalPeer || (LocalAsn != 0 && PeerOpen?.EffectiveAutonomousSystem == LocalAsn),
+                Ipv6NextHopForIpv4: AcceptIpv6NextHopForIpv4,
+                PeerAsn: PeerOpen?.EffectiveAutonomousSystem ?? 0))),
             MessageType.Notification => new SessionInput.NotificationReceived(this, NotificationMessage.Read(bytes)),
             MessageType.Keepalive => new SessionInput.KeepaliveReceived(this),
             MessageType.RouteRefresh => new SessionInput.RouteRefreshReceived(this, RouteRefreshMessage.Read(bytes)),

@@ -20,7 +20,7 @@ namespace Beacon.Bgp.Session;
 /// channel and is handled on one loop, so the state below needs no locks. The FSM
 /// transition table is <see cref="SessionFsm"/>; this class carries out its actions.
 /// </summary>
-internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
+internal sealed partial class PeerSession : ISessionInputSink, IAsyncDisposable
 {
     private static readonly TimeSpan LargeHoldTime = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan MaxIdleHold = TimeSpan.FromSeconds(60);
@@ -74,10 +74,11 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
     private SessionState _firingFrom;
     private NotificationMessage? _notificationReceived;
     private NotificationMessage? _notificationSent;
+    private PeerSettings _settings;
 
     public PeerSession(PeerSettings settings, SessionEnvironment env)
     {
-        Settings = settings;
+        _settings = settings;
         _env = env;
         _logger = env.Loggers.CreateLogger("Beacon.Bgp.Session");
         _gracefulRestart = new GracefulRestart(settings);
@@ -85,7 +86,8 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public PeerSettings Settings { get; }
+    // Replaced by UpdateInboundSettings on the loop; read from other threads (AcceptIncoming).
+    public PeerSettings Settings { get => Volatile.Read(ref _settings); private set => Volatile.Write(ref _settings, value); }
 
     /// <summary>Raised on the event loop after every input, with the status it published.</summary>
     public event Action<PeerStatus>? StatusChanged;
@@ -231,6 +233,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 _receivedUpdate = update.Update;
                 Fire(FsmEvent.UpdateMsg);
                 _receivedUpdate = null;
+                EnforceMaxPrefixes(update.Update);
                 break;
 
             case SessionInput.KeepaliveReceived keepalive when keepalive.Connection == _connection:
@@ -294,6 +297,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 Fire(FsmEvent.KeepaliveTimerExpires);
                 break;
             case SessionTimer.IdleHold when !_stopped && _state == SessionState.Idle:
+                _maxPrefixesBackoffPending = false;
                 Fire(Settings.Passive ? FsmEvent.AutomaticStartWithPassiveTcpEstablishment : FsmEvent.AutomaticStart);
                 break;
             case SessionTimer.StaleRoutes:
@@ -470,6 +474,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         if (error.Code == ErrorCode.UpdateMessage)
         {
             _env.Metrics?.UpdateErrorAction(Settings.Name, "session-reset");
+            LogSessionReset(error);
         }
         _eventError = error;
         Fire(error.Code switch
@@ -488,17 +493,21 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         }
 
         // RFC 2918 §4: re-advertise the Adj-RIB-Out of the family; a family that was not
-        // negotiated is ignored. RFC 7313 BoRR/EoRR markers from the peer need no action here.
-        if (request.Subtype != RouteRefreshMessage.NormalRequest)
+        // negotiated is ignored. RFC 7313 markers are handled in OnRouteRefreshMarker.
+        if (AfiSafi.FromWire(request.Afi, request.Safi) is not { } f || !_families.Contains(f))
         {
             return;
         }
 
-        if (AfiSafi.FromWire(request.Afi, request.Safi) is { } f && _families.Contains(f))
+        if (request.Subtype != RouteRefreshMessage.NormalRequest)
         {
-            _ribOut.Refresh(f);
-            Pump();
+            OnRouteRefreshMarker(f, request.Subtype);
+            return;
         }
+
+        BeginRefreshOut(f);
+        _ribOut.Refresh(f);
+        Pump();
     }
 
     private void Fire(FsmEvent ev)
@@ -609,6 +618,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
                 _peerOpen = null;
                 _establishedTime = null;
                 _initialSyncPending = false;
+                ReleaseRefreshState();
                 break;
             case FsmActionKind.IncrementConnectRetryCounter:
                 _connectRetryCounter++;
@@ -659,6 +669,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
         var delay = _consecutiveFailures <= 1
             ? TimeSpan.Zero
             : TimeSpan.FromSeconds(Math.Min(MaxIdleHold.TotalSeconds, Math.Pow(2, _consecutiveFailures - 2)));
+        delay = MaxPrefixesBackoff() ?? delay;
         StartTimer(SessionTimer.IdleHold, delay);
     }
 
@@ -682,15 +693,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
     private void ProcessUpdate(UpdateMessage update)
     {
-        foreach (var diagnostic in update.Diagnostics)
-        {
-            SessionLog.UpdateDiagnostic(_logger, Settings.Name, diagnostic.ToString());
-        }
-
-        if (update.Action != UpdateErrorAction.None)
-        {
-            _env.Metrics?.UpdateErrorAction(Settings.Name, update.Action == UpdateErrorAction.TreatAsWithdraw ? "treat-as-withdraw" : "attribute-discard");
-        }
+        ReportUpdateErrors(update);
 
         // RFC 4271 §9.1.2: a route whose AS_PATH already holds our AS has looped; it is not
         // kept (as BIRD and GoBGP do), so "received" counts only routes we could use.
@@ -844,6 +847,8 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
             }
         }
 
+        SendPendingEndOfRefresh(connection);
+
         if (_initialSyncPending)
         {
             _initialSyncPending = false;
@@ -929,7 +934,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
     private PeerConnection Attach(TransportConnection transport)
     {
-        var connection = new PeerConnection(transport, this, localFourOctetAs: true, Settings.IsInternal);
+        var connection = new PeerConnection(transport, this, localFourOctetAs: true, Settings.IsInternal) { LocalAsn = Settings.LocalAsn };
         connection.Start();
         return connection;
     }
@@ -967,6 +972,7 @@ internal sealed class PeerSession : ISessionInputSink, IAsyncDisposable
 
         connection.AcceptIpv6NextHopForIpv4 = extendedNextHop;
         capabilities.Add(RouteRefreshCapability.Instance);
+        capabilities.Add(EnhancedRouteRefreshCapability.Instance);
         capabilities.Add(new FourOctetAsCapability(Settings.LocalAsn));
         if (_gracefulRestart.Capability(_offeredFamilies, _env.Restarts.IsRestarting(Settings.PeerAddress)) is { } gracefulRestart)
         {

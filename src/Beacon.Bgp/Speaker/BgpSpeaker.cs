@@ -60,6 +60,14 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
             var wanted = configuration.Peers.ToDictionary(p => p.Settings.Name);
             foreach (var (name, session) in sessions)
             {
+                if (wanted.TryGetValue(name, out var changed) && !changed.Settings.Equals(session.Settings) && changed.Settings.SameSessionAs(session.Settings))
+                {
+                    // Inbound policy only (max-prefix): the session takes it over and asks the peer
+                    // for its routes again (RFC 2918) rather than dropping the session.
+                    session.UpdateInboundSettings(changed.Settings);
+                    continue;
+                }
+
                 if (!wanted.TryGetValue(name, out var plan) || !plan.Settings.Equals(session.Settings))
                 {
                     // Unpublish first, so the peer's next connection is not handed to a session that is stopping.
@@ -124,6 +132,21 @@ public sealed partial class BgpSpeaker : ISpeakerStatus, IAsyncDisposable
         }
 
         return await session.GetRoutesAsync(direction).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks the peer to send its routes of <paramref name="family"/> again (ROUTE-REFRESH, RFC 2918).
+    /// False when there is no such peer, the session is not Established, the family was not
+    /// negotiated or the peer did not advertise the route refresh capability.
+    /// </summary>
+    public async Task<bool> RequestRefreshAsync(string peerName, RouteFamily family, CancellationToken cancellationToken = default)
+    {
+        if (!Volatile.Read(ref _sessions).TryGetValue(peerName, out var session))
+        {
+            return false;
+        }
+
+        return await session.RequestRefreshAsync(family).WaitAsync(cancellationToken);
     }
 
     /// <summary>

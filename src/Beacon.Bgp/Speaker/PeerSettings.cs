@@ -71,6 +71,18 @@ public sealed record PeerSettings
     /// <summary>GTSM (RFC 5082): send TTL 255 and drop the peer's segments with a TTL below 254.</summary>
     public bool TtlSecurity { get; init; }
 
+    // Policy part (issue 4: max-prefix, route refresh). Inbound-only settings: a change applies
+    // to the running session (BgpSpeaker.ApplyAsync) instead of restarting it.
+
+    /// <summary>
+    /// Most prefixes accepted from the peer, all families together; null is no limit. Beyond it
+    /// the session ends with Cease / Maximum Number of Prefixes Reached (RFC 4486).
+    /// </summary>
+    public uint? MaxPrefixes { get; init; }
+
+    /// <summary>How long the session stays down after the peer exceeded <see cref="MaxPrefixes"/>; doubles on each repeat.</summary>
+    public TimeSpan MaxPrefixesRestartTime { get; init; } = TimeSpan.FromSeconds(30);
+
     public bool IsInternal => PeerAsn != 0 && PeerAsn == LocalAsn;
 
     // Families is compared by content: a re-planned but unchanged peer must not restart its session.
@@ -92,7 +104,13 @@ public sealed record PeerSettings
         && GracefulRestart == other.GracefulRestart
         && GracefulRestartTime == other.GracefulRestartTime
         && Equals(TcpMd5Key, other.TcpMd5Key)
-        && TtlSecurity == other.TtlSecurity;
+        && TtlSecurity == other.TtlSecurity
+        && MaxPrefixes == other.MaxPrefixes
+        && MaxPrefixesRestartTime == other.MaxPrefixesRestartTime;
+
+    /// <summary>True when the settings differ at most in what a running session can take over without a restart.</summary>
+    public bool SameSessionAs(PeerSettings other) =>
+        Equals(other with { MaxPrefixes = MaxPrefixes, MaxPrefixesRestartTime = MaxPrefixesRestartTime });
 
     public override int GetHashCode() => HashCode.Combine(Name, PeerAddress, PeerAsn, LocalAsn, RouterId, PeerPort, HoldTime);
 }

@@ -42,6 +42,9 @@ public sealed class BgpProtocolException : Exception
     /// <summary>The NOTIFICATION data field the RFC defines for this error (often empty).</summary>
     public new ReadOnlyMemory<byte> Data { get; }
 
+    /// <summary>The whole message body that failed to parse, where the decoder keeps it (UPDATE, for RFC 7606 §6 logging).</summary>
+    public ReadOnlyMemory<byte> MessageBody { get; init; }
+
     public NotificationMessage ToNotification() => new(Code, Subcode, Data);
 
     internal static BgpProtocolException WithData(ErrorCode code, byte subcode, ReadOnlySpan<byte> data, string message) =>

@@ -11,6 +11,12 @@ namespace Beacon.Bgp.Wire;
 
 public sealed partial class UpdateMessage
 {
+    /// <summary>
+    /// The whole UPDATE body when RFC 7606 handling applied (treat-as-withdraw or attribute
+    /// discard), for the log RFC 7606 §6 asks for; empty otherwise.
+    /// </summary>
+    public ReadOnlyMemory<byte> MalformedBody { get; private set; }
+
     /// <summary>Reads an UPDATE body that may span several buffer segments.</summary>
     public static UpdateMessage Read(in ReadOnlySequence<byte> body, in UpdateDecodeOptions options)
     {
@@ -24,6 +30,11 @@ public sealed partial class UpdateMessage
     /// <see cref="BgpProtocolException"/>.
     /// </summary>
     /// <remarks>
+    /// Where RFC 7606 allows "AFI/SAFI disable" (errors inside MP_REACH_NLRI / MP_UNREACH_NLRI,
+    /// §5.3, §7.11) Beacon takes the other allowed outcome, session reset: a peer that sends a
+    /// broken MP attribute gets a NOTIFICATION and the session restarts, rather than the family
+    /// going silently dead until the next restart. Several errors in one UPDATE take the
+    /// strongest outcome (§3.h); a session reset is thrown at the first such error.
     /// <code>
     /// +-----------------------------------------------------+
     /// |   Withdrawn Routes Length (2 octets)                |
@@ -35,6 +46,19 @@ public sealed partial class UpdateMessage
     /// </code>
     /// </remarks>
     public static UpdateMessage Read(ReadOnlySpan<byte> body, in UpdateDecodeOptions options)
+    {
+        try
+        {
+            return ReadChecked(body, options);
+        }
+        catch (BgpProtocolException ex) when (ex.MessageBody.IsEmpty)
+        {
+            // RFC 7606 §6: the session logs the entire malformed UPDATE.
+            throw new BgpProtocolException(ex.Code, ex.Subcode, ex.Data, ex.Message) { MessageBody = body.ToArray() };
+        }
+    }
+
+    private static UpdateMessage ReadChecked(ReadOnlySpan<byte> body, in UpdateDecodeOptions options)
     {
         // RFC 4271 §6.3: lengths that do not fit the message are a Malformed Attribute List.
         if (body.Length < 4)
@@ -72,7 +96,10 @@ public sealed partial class UpdateMessage
                 var missing = new UpdateDiagnostic(
                     AttributeType.Origin, UpdateErrorAction.TreatAsWithdraw, UpdateErrorSubcode.MissingWellKnownAttribute, "NLRI without path attributes");
                 withdrawn.AddRange(announced);
-                return new UpdateMessage(withdrawn.DrainToImmutable(), [], null, UpdateErrorAction.TreatAsWithdraw, null, [missing]);
+                return new UpdateMessage(withdrawn.DrainToImmutable(), [], null, UpdateErrorAction.TreatAsWithdraw, null, [missing])
+                {
+                    MalformedBody = body.ToArray(),
+                };
             }
 
             // RFC 4724 §2: an UPDATE with nothing in it is the IPv4 unicast End-of-RIB.
@@ -82,7 +109,13 @@ public sealed partial class UpdateMessage
 
         var reader = new AttributeReader(options, withdrawn, announced);
         reader.ReadAll(attributeField);
-        return reader.Finish(ipv4NlriPresent, withdrawnLength == 0 && nlriField.IsEmpty);
+        var update = reader.Finish(ipv4NlriPresent, withdrawnLength == 0 && nlriField.IsEmpty);
+        if (update.Action != UpdateErrorAction.None)
+        {
+            update.MalformedBody = body.ToArray();
+        }
+
+        return update;
     }
 
     private static BgpProtocolException MalformedList(string message) =>
@@ -300,10 +333,44 @@ public sealed partial class UpdateMessage
                     break;
 
                 case AttributeType.LocalPref:
-                    // RFC 7606 §7.5.
-                    if (CheckFlags(flags, type, WellKnown, Withdraw))
+                    // RFC 7606 §7.5: from an external peer it is discarded whatever it holds
+                    // (RFC 4271 §5.1.5 has it ignored), so only a malformed one counts as an error.
+                    if (!_options.InternalPeer)
+                    {
+                        if (value.Length != 4 || (flags & FlagMask) != WellKnown)
+                        {
+                            Report(type, Discard, UpdateErrorSubcode.AttributeLengthError, "malformed LOCAL_PREF from an external peer discarded");
+                        }
+                    }
+                    else if (CheckFlags(flags, type, WellKnown, Withdraw))
                     {
                         _localPref = ReadUInt32(type, value, Withdraw);
+                    }
+
+                    break;
+
+                case AttributeType.OriginatorId:
+                    // RFC 7606 §7.9 (RFC 4456): Beacon reflects nothing, so the value is only checked.
+                    CheckReflectionAttribute(flags, type, value.Length != 4, "ORIGINATOR_ID length is not 4");
+                    break;
+
+                case AttributeType.ClusterList:
+                    // RFC 7606 §7.10.
+                    CheckReflectionAttribute(flags, type, value.Length == 0 || value.Length % 4 != 0, "CLUSTER_LIST length is not a non-zero multiple of 4");
+                    break;
+
+                case AttributeType.Ipv6ExtendedCommunities:
+                    // RFC 7606 §7.15 (RFC 5701): kept as an opaque transitive attribute.
+                    if (CheckFlags(flags, type, OptionalTransitive, Withdraw))
+                    {
+                        if (value.Length == 0 || value.Length % 20 != 0)
+                        {
+                            Report(type, Withdraw, UpdateErrorSubcode.OptionalAttributeError, "IPv6 Address Specific Extended Community length is not a non-zero multiple of 20");
+                        }
+                        else
+                        {
+                            (_unknown ??= []).Add(new UnknownAttribute(flags, type, value.ToArray()));
+                        }
                     }
 
                     break;
@@ -436,6 +503,20 @@ public sealed partial class UpdateMessage
                 default:
                     ReadUnknown(flags, type, value, whole);
                     break;
+            }
+        }
+
+        // ORIGINATOR_ID and CLUSTER_LIST: discarded from an external peer; from an internal one a
+        // malformed value is treat-as-withdraw (RFC 7606 §7.9, §7.10).
+        private void CheckReflectionAttribute(byte flags, byte type, bool badLength, string reason)
+        {
+            if (!_options.InternalPeer)
+            {
+                Report(type, UpdateErrorAction.AttributeDiscard, UpdateErrorSubcode.OptionalAttributeError, $"attribute {type} from an external peer discarded");
+            }
+            else if (CheckFlags(flags, type, OptionalNonTransitive, UpdateErrorAction.TreatAsWithdraw) && badLength)
+            {
+                Report(type, UpdateErrorAction.TreatAsWithdraw, UpdateErrorSubcode.OptionalAttributeError, reason);
             }
         }
 
@@ -631,6 +712,21 @@ public sealed partial class UpdateMessage
                 }
             }
 
+            if (ipv4NlriPresent || _mpReachNlriPresent)
+            {
+                CheckLeftmostAs();
+            }
+
+            // RFC 7606 §5.2: an UPDATE with attributes but no reachable NLRI (no NLRI field and no
+            // MP_REACH_NLRI) cannot be shown to have been parsed right, so anything stronger than
+            // attribute discard resets the session. An MP_UNREACH_NLRI alone is fine (§5.2).
+            if (_action == UpdateErrorAction.TreatAsWithdraw && !ipv4NlriPresent && !Seen(AttributeType.MpReachNlri))
+            {
+                var first = _diagnostics!.First(d => d.Action == UpdateErrorAction.TreatAsWithdraw);
+                throw new BgpProtocolException(
+                    ErrorCode.UpdateMessage, first.Subcode, $"{first.Reason} in an UPDATE without NLRI (RFC 7606 §5.2)");
+            }
+
             if (_action == UpdateErrorAction.TreatAsWithdraw)
             {
                 _withdrawn.AddRange(_announced);
@@ -654,6 +750,25 @@ public sealed partial class UpdateMessage
             };
 
             return new UpdateMessage(_withdrawn.DrainToImmutable(), _announced.DrainToImmutable(), attributes, _action, null, Diagnostics());
+        }
+
+        /// <summary>
+        /// RFC 4271 §6.3 (MAY): from an external peer the leftmost AS must be the peer's; RFC 7606
+        /// §7.2 makes a mismatch treat-as-withdraw. On a 2-octet session a 4-octet peer AS shows as AS_TRANS.
+        /// </summary>
+        private void CheckLeftmostAs()
+        {
+            if (_options.InternalPeer || _options.PeerAsn == 0 || _asPath is not { Length: > 0 } path || path[0].Type != AsPathSegmentType.AsSequence)
+            {
+                return;
+            }
+
+            var leftmost = path[0].Asns[0];
+            var expected = _options.FourOctetAs || _options.PeerAsn <= ushort.MaxValue ? _options.PeerAsn : OpenMessage.AsTrans;
+            if (leftmost != expected)
+            {
+                Report(AttributeType.AsPath, UpdateErrorAction.TreatAsWithdraw, UpdateErrorSubcode.MalformedAsPath, $"leftmost AS {leftmost} is not the peer's AS {_options.PeerAsn}");
+            }
         }
 
         private readonly bool Seen(byte type)

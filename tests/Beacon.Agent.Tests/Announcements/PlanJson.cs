@@ -46,6 +46,20 @@ internal static class PlanJson
 
     private static JsonNode Peer(PeerPlan peer)
     {
+        var node = PeerWithoutOptionalSettings(peer);
+
+        // Optional settings appear only when set, so golden files without them stay unchanged.
+        var settings = node["settings"]!.AsObject();
+        if (peer.Settings.MaxPrefixes is { } maxPrefixes)
+        {
+            settings["maxPrefixes"] = maxPrefixes;
+        }
+
+        return node;
+    }
+
+    private static JsonObject PeerWithoutOptionalSettings(PeerPlan peer)
+    {
         var s = peer.Settings;
         var json = new JsonObject
         {

@@ -26,7 +26,7 @@ internal static class Generators
 
     public static readonly Gen<IPAddress> Ipv6Address = Gen.Byte.Array[16].Select(b => new IPAddress(b));
 
-    private static readonly byte[] s_knownTypes = [1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 17, 18, 32];
+    private static readonly byte[] s_knownTypes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 25, 32];
 
     public static Gen<AsPathSegment> Segment(bool fourOctetAs) =>
         from type in Gen.OneOfConst(AsPathSegmentType.AsSequence, AsPathSegmentType.AsSequence, AsPathSegmentType.AsSet, AsPathSegmentType.ConfedSequence, AsPathSegmentType.ConfedSet)

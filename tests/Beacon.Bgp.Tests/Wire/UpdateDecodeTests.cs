@@ -11,9 +11,11 @@ public sealed class UpdateDecodeTests
     private const string NextHop = "40 03 04 c6336402";
     private const string Mandatory = Origin + AsPath + NextHop;
     private const string Nlri = "18 cb0071";
+    private const string LocalPref = "40 05 04 00000064";
 
     private static readonly UpdateDecodeOptions FourOctet = new(FourOctetAs: true);
     private static readonly UpdateDecodeOptions TwoOctet = new(FourOctetAs: false);
+    private static readonly UpdateDecodeOptions Internal = new(FourOctetAs: true, InternalPeer: true);
     private static readonly IPNetwork Prefix = IPNetwork.Parse("203.0.113.0/24");
 
     private static UpdateMessage Decode(string attributes, string nlri = Nlri, string withdrawn = "", UpdateDecodeOptions? options = null) =>
@@ -122,6 +124,14 @@ public sealed class UpdateDecodeTests
     [InlineData("MP_UNREACH_NLRI shorter than AFI and SAFI", "0000 0005 800f02 0002", 9)]
     [InlineData("MP_UNREACH_NLRI prefix truncated", "0000 0008 800f05 0002 01 40 20", 10)]
     [InlineData("MP_REACH_NLRI flagged well-known", "0000 000c 400e09 0001 01 04 c6336402 00", 4)]
+    [InlineData("MP_UNREACH_NLRI flagged transitive", "0000 0006 c00f03 000201", 4)]
+    [InlineData("MP_REACH_NLRI of length 0", "0000 0003 800e00", 9)]
+    [InlineData("MP_UNREACH_NLRI of length 0", "0000 0003 800f00", 9)]
+    [InlineData("MP_REACH_NLRI shorter than its fixed fields", "0000 0007 800e04 0002 01 00", 9)]
+    [InlineData("treat-as-withdraw error followed by a second MP_UNREACH_NLRI", "0000 0010 400101 03 800f03000201 800f03000201", 1)]
+    [InlineData("5.2: ORIGIN 3 in an UPDATE without NLRI", "0000 0004 400101 03", 6)]
+    [InlineData("5.2: COMMUNITIES of length 3 beside withdrawn routes only", "0004 18cb0071 0006 c00803 fde900", 9)]
+    [InlineData("5.2: attribute header cut in an UPDATE without NLRI", "0000 0002 c008", 1)]
     public void Session_reset_errors(string label, string body, byte subcode)
     {
         Assert.NotEmpty(label);
@@ -130,6 +140,17 @@ public sealed class UpdateDecodeTests
 
         Assert.Equal(ErrorCode.UpdateMessage, error.Code);
         Assert.Equal(subcode, error.Subcode);
+    }
+
+    [Fact]
+    public void Session_reset_keeps_the_body_for_the_log()
+    {
+        var body = Hex.Bytes("0000 0010 800e05 0019 46 00 00 | 800e05 0019 46 00 00");
+
+        var error = Assert.Throws<BgpProtocolException>(() => UpdateMessage.Read(body, FourOctet));
+
+        Assert.Equal(Hex.Of(body), Hex.Of(error.MessageBody.Span));
+        Assert.True(error.Data.IsEmpty);
     }
 
     [Fact]
@@ -157,7 +178,15 @@ public sealed class UpdateDecodeTests
     [InlineData("NEXT_HOP broadcast", Origin + AsPath + "40 03 04 ffffffff", 3, 8)]
     [InlineData("MED of length 3", Mandatory + "80 04 03 000001", 4, 5)]
     [InlineData("MED flagged transitive", Mandatory + "c0 04 04 00000001", 4, 4)]
-    [InlineData("LOCAL_PREF of length 2", Mandatory + "40 05 02 0064", 5, 5)]
+    [InlineData("ORIGIN of length 0", "40 01 00" + AsPath + NextHop, 1, 5)]
+    [InlineData("NEXT_HOP of length 0", Origin + AsPath + "40 03 00", 3, 5)]
+    [InlineData("NEXT_HOP flagged optional", Origin + AsPath + "c0 03 04 c6336402", 3, 4)]
+    [InlineData("MED of length 0", Mandatory + "80 04 00", 4, 5)]
+    [InlineData("EXTENDED_COMMUNITIES of length 0", Mandatory + "c0 10 00", 16, 9)]
+    [InlineData("EXTENDED_COMMUNITIES flagged non-transitive", Mandatory + "80 10 08 0002fde900000064", 16, 4)]
+    [InlineData("IPv6 extended communities of length 19", Mandatory + "c0 19 13 000220010db800000000000000000000000100", 25, 9)]
+    [InlineData("IPv6 extended communities of length 0", Mandatory + "c0 19 00", 25, 9)]
+    [InlineData("LARGE_COMMUNITY flagged well-known", Mandatory + "40 20 0c 0000fde9 00000001 00000002", 32, 4)]
     [InlineData("COMMUNITIES of length 3", Mandatory + "c0 08 03 fde900", 8, 9)]
     [InlineData("COMMUNITIES of length 0", Mandatory + "c0 08 00", 8, 9)]
     [InlineData("COMMUNITIES flagged well-known", Mandatory + "40 08 04 fde90064", 8, 4)]
@@ -229,6 +258,12 @@ public sealed class UpdateDecodeTests
     [InlineData("AGGREGATOR of length 6 on a 4-octet session", "c0 07 06 fdea c6336402", 7, 5)]
     [InlineData("AGGREGATOR flagged non-transitive", "80 07 08 0000fdea c6336402", 7, 4)]
     [InlineData("duplicate MED", "80 04 04 00000001 80 04 04 00000002", 4, 1)]
+    [InlineData("duplicate ORIGIN", "40 01 01 02", 1, 1)]
+    [InlineData("AGGREGATOR of length 0", "c0 07 00", 7, 5)]
+    [InlineData("ATOMIC_AGGREGATE flagged with Partial", "60 06 00", 6, 4)]
+    [InlineData("LOCAL_PREF of length 2 from an external peer", "40 05 02 0064", 5, 5)]
+    [InlineData("ORIGINATOR_ID from an external peer", "80 09 04 c6336401", 9, 9)]
+    [InlineData("CLUSTER_LIST from an external peer", "80 0a 04 c6336401", 10, 9)]
     public void Attribute_discard_errors(string label, string extra, byte type, byte subcode)
     {
         Assert.NotEmpty(label);
@@ -241,6 +276,90 @@ public sealed class UpdateDecodeTests
         Assert.False(update.Attributes.AtomicAggregate);
         Assert.Null(update.Attributes.Aggregator);
         Assert.Contains(update.Diagnostics, d => d.AttributeType == type && d.Subcode == subcode && d.Action == UpdateErrorAction.AttributeDiscard);
+    }
+
+    [Theory]
+    // label, attributes after the mandatory ones and LOCAL_PREF, attribute type, subcode
+    [InlineData("LOCAL_PREF of length 2", "", "40 05 02 0064", 5, 5)]
+    [InlineData("LOCAL_PREF of length 0", "", "40 05 00", 5, 5)]
+    [InlineData("LOCAL_PREF flagged optional", "", "c0 05 04 00000064", 5, 4)]
+    [InlineData("ORIGINATOR_ID of length 3", LocalPref, "80 09 03 c63364", 9, 9)]
+    [InlineData("ORIGINATOR_ID of length 0", LocalPref, "80 09 00", 9, 9)]
+    [InlineData("ORIGINATOR_ID flagged transitive", LocalPref, "c0 09 04 c6336401", 9, 4)]
+    [InlineData("CLUSTER_LIST of length 6", LocalPref, "80 0a 06 c6336401 0000", 10, 9)]
+    [InlineData("CLUSTER_LIST of length 0", LocalPref, "80 0a 00", 10, 9)]
+    public void Treat_as_withdraw_errors_from_internal_peers(string label, string localPref, string extra, byte type, byte subcode)
+    {
+        Assert.NotEmpty(label);
+
+        var update = Decode(Mandatory + localPref + extra, options: Internal);
+
+        Assert.Equal(UpdateErrorAction.TreatAsWithdraw, update.Action);
+        Assert.Equal([Prefix], update.Withdrawn.ToArray());
+        Assert.Contains(update.Diagnostics, d => d.AttributeType == type && d.Subcode == subcode && d.Action == UpdateErrorAction.TreatAsWithdraw);
+    }
+
+    [Fact]
+    public void Well_formed_reflection_attributes_from_an_internal_peer_are_accepted()
+    {
+        var update = Decode(Mandatory + LocalPref + "80 09 04 c6336401" + "80 0a 08 c6336401 c6336402", options: Internal);
+
+        Assert.Equal(UpdateErrorAction.None, update.Action);
+        Assert.Equal(100u, update.Attributes!.LocalPreference);
+    }
+
+    [Fact]
+    public void Local_pref_from_an_external_peer_is_dropped_without_an_error()
+    {
+        var update = Decode(Mandatory + LocalPref);
+
+        Assert.Equal(UpdateErrorAction.None, update.Action);
+        Assert.Empty(update.Diagnostics);
+        Assert.Null(update.Attributes!.LocalPreference);
+    }
+
+    [Fact]
+    public void Empty_as_path_is_valid()
+    {
+        var update = Decode(Origin + "40 02 00" + NextHop + LocalPref, options: Internal);
+
+        Assert.Equal(UpdateErrorAction.None, update.Action);
+        Assert.Empty(update.Attributes!.AsPath);
+    }
+
+    [Theory]
+    // label, options, attributes, expected action
+    [InlineData("leftmost AS is the peer's", 65002u, true, Origin + AsPath + NextHop, UpdateErrorAction.None)]
+    [InlineData("leftmost AS is not the peer's", 65003u, true, Origin + AsPath + NextHop, UpdateErrorAction.TreatAsWithdraw)]
+    [InlineData("AS_TRANS from a 4-octet peer on a 2-octet session", 4200000001u, false, Origin + "40 02 04 02 01 5ba0" + NextHop, UpdateErrorAction.None)]
+    [InlineData("leftmost AS_SET is not checked", 65003u, true, Origin + "40 02 06 01 01 0000fdea" + NextHop, UpdateErrorAction.None)]
+    public void Leftmost_as_of_an_external_peer_is_checked(string label, uint peerAsn, bool fourOctet, string attributes, UpdateErrorAction action)
+    {
+        Assert.NotEmpty(label);
+
+        var update = Decode(attributes, options: new UpdateDecodeOptions(fourOctet, PeerAsn: peerAsn));
+
+        Assert.Equal(action, update.Action);
+    }
+
+    [Fact]
+    public void Attribute_discard_in_an_update_without_nlri_is_kept()
+    {
+        // RFC 7606 §5.2 resets only for errors stronger than attribute discard.
+        var update = Decode("800f03 000201" + "40 06 01 00", nlri: "");
+
+        Assert.Equal(UpdateErrorAction.AttributeDiscard, update.Action);
+    }
+
+    [Fact]
+    public void Treat_as_withdraw_keeps_the_body_for_the_log()
+    {
+        var body = Hex.UpdateBody("", "40 01 01 03" + AsPath + NextHop, Nlri);
+
+        var update = UpdateMessage.Read(body, FourOctet);
+
+        Assert.Equal(Hex.Of(body), Hex.Of(update.MalformedBody.Span));
+        Assert.True(Decode(Mandatory).MalformedBody.IsEmpty);
     }
 
     [Fact]
