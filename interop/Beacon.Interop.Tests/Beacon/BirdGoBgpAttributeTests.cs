@@ -10,7 +10,7 @@ namespace Beacon.Interop.Tests.Beacon;
 /// Issue 4 "Interop" with BIRD 2 and GoBGP as peers: the attributes of Beacon's
 /// advertisements as each router shows them (communities, well-known and large
 /// communities, MED, AS-path prepend over eBGP, local preference over iBGP), route refresh
-/// asked by GoBGP, and max-prefix with BIRD announcing.
+/// asked by Beacon of GoBGP, and max-prefix with BIRD announcing.
 /// </summary>
 public sealed class BirdGoBgpAttributeTests
 {
@@ -135,7 +135,10 @@ public sealed class BirdGoBgpAttributeTests
         Assert.Equal(["64512:100", NoExport], web.Communities);
         Assert.Equal(["64512:1:1"], web.LargeCommunities);
         Assert.Null(web.Med);
-        Assert.Null(web.LocalPreference);
+
+        // Beacon sends no LOCAL_PREF over eBGP (GoBGP shows none); BIRD 2 gives every
+        // eBGP route its default local preference, 100, and shows that.
+        Assert.Equal(100u, web.LocalPreference);
 
         var edge = Assert.Single(routes, r => r.Prefix == "203.0.113.12/32");
         Assert.Equal([NodeAs, NodeAs, NodeAs], edge.AsPath);
@@ -240,47 +243,55 @@ public sealed class BirdGoBgpAttributeTests
         Assert.Equal(100u, Assert.Single(v6, r => r.Prefix == "2001:db8:1::/64").LocalPreference);
     }
 
+    // GoBGP never sends ROUTE-REFRESH from its CLI: "gobgp neighbor X softresetin" re-runs its
+    // import policy over its own Adj-RIB-In (server.go softResetIn). So route refresh with
+    // GoBGP is tested the other way: Beacon asks, GoBGP answers.
     [Fact]
-    public async Task GoBgp_soft_reset_in_makes_beacon_send_its_routes_again()
+    public async Task Beacon_asks_gobgp_for_a_refresh_when_max_prefixes_is_raised_and_keeps_the_session()
     {
-        await using var lab = await CreateAsync();
-        var node = lab.Node(0);
-        WriteEbgpManifests(lab);
-        await using var gobgp = await StartGoBgpAsync(lab, NodeAs);
-        var beacon = lab.StartBeacon();
-        await WaitForGoBgpAsync(lab, gobgp, AddressFamily.InterNetwork, "203.0.113.10/32", "203.0.113.12/32", "192.0.2.0/26");
-        await WaitForGoBgpAsync(lab, gobgp, AddressFamily.InterNetworkV6, "2001:db8:203::10/128", "2001:db8:1::/64");
-
         const string Received = "beacon_bgp_messages_received_total";
         const string Sent = "beacon_bgp_messages_sent_total";
+        await using var lab = await CreateAsync();
+        var node = lab.Node(0);
+        WriteMaxPrefixManifests(lab, 10);
+        await using var gobgp = await StartGoBgpAsync(lab, NodeAs);
+        var beacon = lab.StartBeacon();
+        await gobgp.WaitForEstablishedAsync(node.IPv4);
+        await gobgp.AddRouteAsync("203.0.113.192/29", communities: ["64500:7"]);
+        await gobgp.AddRouteAsync("203.0.113.200/29");
+        await lab.WaitForBeaconRoutesAsync(
+            RouteDirection.Received, r => r.Count(v => v.Prefix.StartsWith("203.0.113.", StringComparison.Ordinal)) == 2, "Beacon to hold GoBGP's two routes");
         var before = await beacon.GetMetricsAsync();
-        var refreshesBefore = BeaconProcess.MetricValue(before, Received, "type=\"ROUTE-REFRESH\"");
-        var updatesBefore = BeaconProcess.MetricValue(before, Sent, "type=\"UPDATE\"");
 
-        await gobgp.GobgpAsync("neighbor", node.IPv4.ToString(), "softresetin", "-a", "ipv4");
+        WriteMaxPrefixManifests(lab, 20);
 
-        // GoBGP sends ROUTE-REFRESH for IPv4 unicast; Beacon answers with its IPv4 routes.
+        // One ROUTE-REFRESH per family; GoBGP answers each with its routes (UPDATEs).
         var after = await Eventually.UntilAsync(
-            "Beacon to count GoBGP's ROUTE-REFRESH and send UPDATEs again",
+            "Beacon to send ROUTE-REFRESH and receive GoBGP's routes again",
             beacon.GetMetricsAsync,
-            m => BeaconProcess.MetricValue(m, Received, "type=\"ROUTE-REFRESH\"") > refreshesBefore
-                && BeaconProcess.MetricValue(m, Sent, "type=\"UPDATE\"") > updatesBefore);
-        Assert.Equal(refreshesBefore + 1, BeaconProcess.MetricValue(after, Received, "type=\"ROUTE-REFRESH\"", $"peer=\"{PeerName}\""));
+            m => BeaconProcess.MetricValue(m, Sent, "type=\"ROUTE-REFRESH\"") >= BeaconProcess.MetricValue(before, Sent, "type=\"ROUTE-REFRESH\"") + 2
+                && BeaconProcess.MetricValue(m, Received, "type=\"UPDATE\"") > BeaconProcess.MetricValue(before, Received, "type=\"UPDATE\""));
+        Assert.Equal(1, BeaconProcess.MetricValue(after, Sent, "type=\"OPEN\"", $"peer=\"{PeerName}\""));
+        var peer = Assert.Single(await beacon.GetPeersAsync());
+        Assert.Equal(SessionState.Established, peer.State);
+        var received = await beacon.GetRoutesAsync(PeerName, RouteDirection.Received);
+        Assert.Equal(["64500:7"], Assert.Single(received, r => r.Prefix == "203.0.113.192/29").Communities.ToArray());
+        Assert.Contains(received, r => r.Prefix == "203.0.113.200/29");
+    }
 
-        var v4 = await gobgp.GetReceivedAsync(node.IPv4);
-        Assert.Equal(["192.0.2.0/26", "203.0.113.10/32", "203.0.113.12/32"], v4.Select(p => p.Prefix).Order(StringComparer.Ordinal));
-        Assert.Equal(50u, Assert.Single(v4, p => p.Prefix == "203.0.113.12/32").Med);
-        Assert.Equal(SessionState.Established, Assert.Single(await beacon.GetPeersAsync()).State);
+    private static void WriteMaxPrefixManifests(BeaconLab lab, int maxPrefixes)
+    {
+        lab.Manifests.Write("bgp.yaml",
+            Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
+            Manifests.PeerConfig().Replace("spec:\n", $"spec:\n  maxPrefixes: {maxPrefixes}\n", StringComparison.Ordinal));
+        lab.Manifests.Write("node.yaml", Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26", "2001:db8:1::/64"));
     }
 
     [Fact]
     public async Task Beacon_ends_the_session_with_bird_at_max_prefixes()
     {
         await using var lab = await CreateAsync();
-        lab.Manifests.Write("bgp.yaml",
-            Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
-            Manifests.PeerConfig().Replace("spec:\n", "spec:\n  maxPrefixes: 3\n", StringComparison.Ordinal));
-        lab.Manifests.Write("node.yaml", Manifests.Node("node1", "198.51.100.2", "192.0.2.0/26", "2001:db8:1::/64"));
+        WriteMaxPrefixManifests(lab, 3);
 
         // Passive, so that BIRD's reconnect attempts during Beacon's back-off do not replace
         // the NOTIFICATION BIRD shows.
