@@ -120,6 +120,20 @@ public sealed class BeaconProcess : IAsyncDisposable
         return JsonSerializer.Deserialize<List<RouteView>>(output, _json) ?? [];
     }
 
+    /// <summary>The Prometheus text of <c>/metrics</c> (fetched with curl inside the namespace).</summary>
+    public async Task<string> GetMetricsAsync() =>
+        (await Namespace.ExecAsync("curl", "-sf", $"http://{StatusListen}/metrics")).EnsureSuccess().StandardOutput;
+
+    /// <summary>
+    /// The value of the sample of <paramref name="metric"/> whose labels include every one of
+    /// <paramref name="labels"/> (<c>name="value"</c> pairs), summed over matching series; 0 when none.
+    /// </summary>
+    public static double MetricValue(string metrics, string metric, params string[] labels) =>
+        metrics.Split('\n')
+            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) || l.StartsWith(metric + " ", StringComparison.Ordinal))
+            .Where(l => labels.All(label => l.Contains(label, StringComparison.Ordinal)))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
     public Task<IReadOnlyList<PeerStatus>> WaitForPeerStateAsync(string peer, SessionState state, TimeSpan? timeout = null) =>
         Eventually.UntilAsync(
             $"Beacon peer {peer} to be {state}",

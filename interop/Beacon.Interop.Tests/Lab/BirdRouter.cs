@@ -135,6 +135,12 @@ public sealed record BirdRoute
 
     public IReadOnlyList<string> LargeCommunities { get; init; } = [];
 
+    /// <summary><c>BGP.med</c>; null when BIRD shows none.</summary>
+    public uint? Med { get; init; }
+
+    /// <summary><c>BGP.local_pref</c>; null when BIRD shows none.</summary>
+    public uint? LocalPreference { get; init; }
+
     public ImmutableDictionary<string, string> Attributes { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     public override string ToString() =>
@@ -306,6 +312,8 @@ public sealed partial class BirdRouter : IAsyncDisposable
         LargeCommunities = attributes.TryGetValue("BGP.large_community", out var large)
             ? [.. Tuples().Matches(large).Select(m => m.Groups[1].Value.Replace(" ", string.Empty).Replace(',', ':'))]
             : [],
+        Med = attributes.TryGetValue("BGP.med", out var med) && uint.TryParse(med, out var medValue) ? medValue : null,
+        LocalPreference = attributes.TryGetValue("BGP.local_pref", out var pref) && uint.TryParse(pref, out var prefValue) ? prefValue : null,
     };
 
     [GeneratedRegex(@"\s+")]
