@@ -26,6 +26,9 @@ internal sealed class PeerConnection
     private long _queuedBytes;
     private int _drainSignalRequested;
     private bool _acceptIpv6NextHopForIpv4;
+
+    // Read-loop only: before the peer's OPEN, nothing about it is known.
+    private UpdateDecodeOptions _updateOptions;
     private Task? _readLoop;
     private Task? _writeLoop;
 
@@ -35,6 +38,7 @@ internal sealed class PeerConnection
         _sink = sink;
         _localFourOctetAs = localFourOctetAs;
         _internalPeer = internalPeer;
+        _updateOptions = new UpdateDecodeOptions(FourOctetAs: false, InternalPeer: internalPeer);
     }
 
     public TransportConnection Transport { get; }
@@ -200,11 +204,8 @@ internal sealed class PeerConnection
         SessionInput message = type switch
         {
             MessageType.Open => ReadOpen(bytes),
-            MessageType.Update => new SessionInput.UpdateReceived(this, UpdateMessage.Read(bytes, new UpdateDecodeOptions(
-                FourOctetAs: _localFourOctetAs && PeerOpen?.FindCapability<FourOctetAsCapability>() is not null,
-                InternalPeer: _internalPeer || (LocalAsn != 0 && PeerOpen?.EffectiveAutonomousSystem == LocalAsn),
-                Ipv6NextHopForIpv4: AcceptIpv6NextHopForIpv4,
-                PeerAsn: PeerOpen?.EffectiveAutonomousSystem ?? 0))),
+            MessageType.Update => new SessionInput.UpdateReceived(this, UpdateMessage.Read(
+                bytes, _updateOptions with { Ipv6NextHopForIpv4 = AcceptIpv6NextHopForIpv4 })),
             MessageType.Notification => new SessionInput.NotificationReceived(this, NotificationMessage.Read(bytes)),
             MessageType.Keepalive => new SessionInput.KeepaliveReceived(this),
             MessageType.RouteRefresh => new SessionInput.RouteRefreshReceived(this, RouteRefreshMessage.Read(bytes)),
@@ -218,6 +219,13 @@ internal sealed class PeerConnection
     {
         var open = OpenMessage.Read(body);
         PeerOpen = open;
+
+        // Fixed by the OPEN for the rest of the connection: worked out once, not per UPDATE.
+        var peerAsn = open.EffectiveAutonomousSystem;
+        _updateOptions = new UpdateDecodeOptions(
+            FourOctetAs: _localFourOctetAs && open.FindCapability<FourOctetAsCapability>() is not null,
+            InternalPeer: _internalPeer || (LocalAsn != 0 && peerAsn == LocalAsn),
+            PeerAsn: peerAsn);
         return new SessionInput.OpenReceived(this, open);
     }
 }

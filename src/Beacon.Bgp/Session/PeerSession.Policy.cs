@@ -13,12 +13,6 @@ namespace Beacon.Bgp.Session;
 /// </summary>
 internal sealed partial class PeerSession
 {
-    /// <summary>
-    /// How long routes marked stale by a BoRR wait for the EoRR (RFC 7313 §4 leaves the value
-    /// local; FRR's stalepath-time default).
-    /// </summary>
-    internal static readonly TimeSpan RefreshStaleTime = TimeSpan.FromSeconds(360);
-
     private static readonly TimeSpan MaxPrefixesBackoffLimit = TimeSpan.FromMinutes(30);
 
     private readonly HashSet<RouteFamily> _pendingEndOfRefresh = [];
@@ -155,11 +149,13 @@ internal sealed partial class PeerSession
             previous.Dispose();
         }
 
+        // RFC 7313 §4 leaves the wait for EoRR local: the same bound as graceful restart's
+        // stale path timer, as FRR uses its stalepath-time for both.
         var generation = _refreshTimerGeneration;
         _refreshStaleTimers[family] = _env.Time.CreateTimer(
             _ => Post(new SessionInput.Query(() => OnRefreshStaleTimer(family, generation))),
             null,
-            RefreshStaleTime,
+            GracefulRestart.StalePathTime,
             Timeout.InfiniteTimeSpan);
     }
 
