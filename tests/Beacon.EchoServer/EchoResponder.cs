@@ -50,7 +50,9 @@ internal sealed class EchoResponder
         }
 
         Count(path);
-        _options.RequestLog?.WriteLine($"Echoing back request made to {path}{request.QueryString} to client");
+        // echo-basic's line, which the conformance mirror tests search the logs for.
+        _options.RequestLog?.WriteLine(
+            $"Echoing back request made to {path}{request.QueryString} to client ({context.Connection.RemoteIpAddress}:{context.Connection.RemotePort})");
 
         if (request.Headers.TryGetValue(DelayHeader, out var delayValue)
             && int.TryParse(delayValue, NumberStyles.None, CultureInfo.InvariantCulture, out var delayMs)

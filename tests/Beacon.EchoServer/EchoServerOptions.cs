@@ -28,7 +28,7 @@ public sealed class EchoServerOptions
     public int? BodyBytes { get; init; }
 
     /// <summary>
-    /// Where to write one line per request, <c>Echoing back request made to &lt;path&gt; to client</c>
+    /// Where to write one line per request, <c>Echoing back request made to &lt;path&gt; to client (&lt;address&gt;)</c>
     /// (the line the conformance mirror tests look for); null writes nothing.
     /// </summary>
     public TextWriter? RequestLog { get; init; }
