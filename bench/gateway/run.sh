@@ -17,10 +17,11 @@
 #
 # Takes about 3 minutes with the defaults (plus ~15 s with --changes 100).
 # Run as root on Debian (installs nginx-light, haproxy, nghttp2-client with apt-get when
-# missing; wrk must be installed). Builds the echo backend and the agent (Release) if absent.
+# missing; wrk must be installed). Builds the echo backend and the agent (Release) first.
 #
 #   bench/gateway/run.sh [-d SECONDS] [-c CONNECTIONS] [-P PROXY_CPUS] [-L LOADGEN_CPUS]
 #                        [--changes N] [--proxies "nginx haproxy beacon"] [--beacon-address IP]
+#                        [--no-build]
 #
 # Exit status: 0 when every requested measurement ran; 3 when Beacon did not serve the Gateway
 # (its rows say n/a, no numbers are made up); 4 when the change run saw errors; 2 on bad usage.
@@ -39,8 +40,9 @@ load_cpus=1
 beacon_address=127.10.0.1
 h2_streams=4
 warmup=5
+build=1
 
-usage() { sed -n '2,28p' "$0"; exit 2; }
+usage() { sed -n '2,27p' "$0"; exit 2; }
 while (($#)); do
     case $1 in
         -d) duration=$2; shift 2 ;;
@@ -50,6 +52,7 @@ while (($#)); do
         --changes) changes=$2; shift 2 ;;
         --proxies) proxies=$2; shift 2 ;;
         --beacon-address) beacon_address=$2; shift 2 ;;
+        --no-build) build=0; shift ;;
         *) usage ;;
     esac
 done
@@ -70,10 +73,13 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     ((created_policy)) && rm -f "$policy"
 fi
-[[ -f $echo_dll ]] || dotnet build "$repo_root/tests/Beacon.EchoServer" -c Release -v q --nologo
-if [[ " $proxies " == *" beacon "* && ! -f $agent_dll ]]; then
-    dotnet build "$repo_root/src/Beacon.Agent" -c Release -v q --nologo
+# Incremental Release builds (seconds when up to date), so a stale agent is never measured.
+if ((build)); then
+    dotnet build "$repo_root/tests/Beacon.EchoServer" -c Release -v q --nologo >/dev/null
+    [[ " $proxies " == *" beacon "* ]] && dotnet build "$repo_root/src/Beacon.Agent" -c Release -v q --nologo >/dev/null
 fi
+[[ -f $echo_dll ]] || { echo "missing $echo_dll" >&2; exit 2; }
+if [[ " $proxies " == *" beacon "* && ! -f $agent_dll ]]; then echo "missing $agent_dll" >&2; exit 2; fi
 
 work=$(mktemp -d /tmp/bcngw.XXXX)
 pids=()
