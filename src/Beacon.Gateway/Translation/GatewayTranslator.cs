@@ -423,7 +423,7 @@ public static class GatewayTranslator
                 {
                     wantsAssigned = true;
                 }
-                else if (!IPAddress.TryParse(spec[i].Value, out var ip) || ip.ScopeId != 0)
+                else if (ParseAddress(spec[i].Value) is not { } ip)
                 {
                     NotAccepted ??= (Conditions.ReasonUnsupportedAddress, $"spec.addresses[{i}].value: \"{spec[i].Value}\" is not an IP address");
                 }
@@ -437,12 +437,20 @@ public static class GatewayTranslator
             {
                 foreach (var address in Gateway.Status?.Addresses ?? [])
                 {
-                    if ((address.Type ?? GatewayAddressTypes.IPAddress) == GatewayAddressTypes.IPAddress && IPAddress.TryParse(address.Value, out var ip) && ip.ScopeId == 0)
+                    if ((address.Type ?? GatewayAddressTypes.IPAddress) == GatewayAddressTypes.IPAddress && ParseAddress(address.Value) is { } ip)
                     {
                         Add(ip);
                     }
                 }
             }
+
+            // Only the forms the CRD's ipv4/ipv6 formats accept: no legacy IPv4 forms (10.1,
+            // 0x7f.1) and no IPv6 zone.
+            static IPAddress? ParseAddress(string? text) =>
+                IPAddress.TryParse(text, out var ip)
+                && (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? !text!.Contains('%') : ip.ToString() == text)
+                    ? ip
+                    : null;
 
             void Add(IPAddress ip)
             {
