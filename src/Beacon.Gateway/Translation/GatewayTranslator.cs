@@ -288,15 +288,16 @@ public static class GatewayTranslator
 
     private static ImmutableArray<VirtualHostConfig> VirtualHosts(ListenerState listener, ImmutableSortedDictionary<string, BackendConfig>.Builder backends)
     {
-        var hosts = listener.Attached.SelectMany(a => a.Hosts).Distinct().Order(Comparer<string>.Create(Hostnames.CompareSpecificity)).ToList();
+        var hosts = listener.Attached.SelectMany(a => a.Hosts).Select(h => h.Effective).Distinct().Order(Comparer<string>.Create(Hostnames.CompareSpecificity)).ToList();
         var result = ImmutableArray.CreateBuilder<VirtualHostConfig>();
         foreach (var host in hosts)
         {
             var entries = new List<(RankedEntry Rank, RouteEntryConfig Entry)>();
             foreach (var (route, routeHosts) in listener.Attached)
             {
-                // The route's most specific hostname that serves this host decides its rank here.
-                var best = routeHosts.Where(h => Hostnames.Covers(h, host)).Order(Comparer<string>.Create(Hostnames.CompareSpecificity)).FirstOrDefault();
+                // The route's most specific own hostname that serves this host decides its rank here.
+                var best = routeHosts.Where(h => Hostnames.Covers(h.Effective, host)).Select(h => h.Route)
+                    .Order(Comparer<string>.Create(Hostnames.CompareSpecificity)).FirstOrDefault();
                 if (best is null)
                 {
                     continue;
@@ -503,34 +504,40 @@ public static class GatewayTranslator
                 _notAccepted = (Conditions.ReasonInvalid, $"{at}.hostname: \"{Hostname}\" is not a valid hostname");
             }
 
+            // Route kinds are judged only on listeners of a protocol Beacon serves (HTTP; HTTPS
+            // and TLS will add theirs): an unsupported listener supports no kind.
             var kinds = spec.AllowedRoutes?.Kinds;
-            if (Protocol is ListenerProtocolNames.Http or ListenerProtocolNames.Https && (kinds is null || kinds.Count == 0))
+            if (Protocol != ListenerProtocolNames.Http)
             {
-                SupportedKinds = [s_httpRouteKind];
+                return;
             }
-            else if (kinds is { Count: > 0 })
-            {
-                var invalid = new List<string>();
-                foreach (var kind in kinds)
-                {
-                    var group = kind.Group ?? GatewayApiGroup.Group;
-                    if (group == GatewayApiGroup.Group && kind.Kind == HttpRoute.KindName && Protocol is ListenerProtocolNames.Http or ListenerProtocolNames.Https)
-                    {
-                        if (SupportedKinds.Count == 0)
-                        {
-                            SupportedKinds.Add(s_httpRouteKind);
-                        }
-                    }
-                    else
-                    {
-                        invalid.Add(BackendResolver.Qualified(group, kind.Kind ?? string.Empty));
-                    }
-                }
 
-                if (invalid.Count > 0)
+            if (kinds is null || kinds.Count == 0)
+            {
+                SupportedKinds.Add(s_httpRouteKind);
+                return;
+            }
+
+            var invalid = new List<string>();
+            foreach (var kind in kinds)
+            {
+                var group = kind.Group ?? GatewayApiGroup.Group;
+                if (group == GatewayApiGroup.Group && kind.Kind == HttpRoute.KindName)
                 {
-                    _invalidKinds = $"{at}.allowedRoutes.kinds: {string.Join(", ", invalid)} not supported on a {Protocol} listener";
+                    if (SupportedKinds.Count == 0)
+                    {
+                        SupportedKinds.Add(s_httpRouteKind);
+                    }
                 }
+                else
+                {
+                    invalid.Add(BackendResolver.Qualified(group, kind.Kind ?? string.Empty));
+                }
+            }
+
+            if (invalid.Count > 0)
+            {
+                _invalidKinds = $"{at}.allowedRoutes.kinds: {string.Join(", ", invalid)} not supported on an {Protocol} listener";
             }
         }
 
@@ -546,7 +553,7 @@ public static class GatewayTranslator
 
         public List<RouteGroupKind> SupportedKinds { get; } = [];
 
-        public List<(ParsedRoute Route, IReadOnlyList<string> Hosts)> Attached { get; } = [];
+        public List<(ParsedRoute Route, IReadOnlyList<HostMatch> Hosts)> Attached { get; } = [];
 
         public bool ValidPort => Port is >= 1 and <= 65535;
 
@@ -557,7 +564,7 @@ public static class GatewayTranslator
 
         public void Conflict(string reason, string message) => _conflict ??= (reason, message);
 
-        public void Attach(ParsedRoute route, IReadOnlyList<string> hosts)
+        public void Attach(ParsedRoute route, IReadOnlyList<HostMatch> hosts)
         {
             if (_attachedKeys.Add(route.Key))
             {

@@ -8,6 +8,10 @@ namespace Beacon.Gateway.Translation;
 /// <c>*</c> (internal only) stands for "any host", and a route's effective hostnames on a
 /// listener are the intersection of both.
 /// </summary>
+/// <param name="Effective">The hostname served (a virtual host).</param>
+/// <param name="Route">The route's hostname it comes from, or <c>*</c> for a route without hostnames.</param>
+internal sealed record HostMatch(string Effective, string Route);
+
 internal static partial class Hostnames
 {
     public const string Any = "*";
@@ -50,23 +54,21 @@ internal static partial class Hostnames
     /// The hostnames a route serves on a listener: the route's hostnames that the listener's
     /// matches, narrowed to the listener's where the route's is the wider wildcard. A route
     /// without hostnames takes the listener's (or any host). Empty: no intersection.
+    /// <see cref="HostMatch.Route"/> keeps the route's own hostname (<see cref="Any"/> when it
+    /// has none): route precedence is by the route's hostname, not the narrowed one.
     /// </summary>
-    public static IReadOnlyList<string> Intersect(string? listenerHostname, IReadOnlyList<string> routeHostnames)
+    public static IReadOnlyList<HostMatch> Intersect(string? listenerHostname, IReadOnlyList<string> routeHostnames)
     {
         if (routeHostnames.Count == 0)
         {
-            return [listenerHostname ?? Any];
+            return [new(listenerHostname ?? Any, Any)];
         }
 
-        var result = new List<string>();
+        var result = new List<HostMatch>();
         foreach (var route in routeHostnames)
         {
             string? effective;
-            if (listenerHostname is null)
-            {
-                effective = route;
-            }
-            else if (Covers(listenerHostname, route))
+            if (listenerHostname is null || Covers(listenerHostname, route))
             {
                 effective = route;
             }
@@ -79,9 +81,9 @@ internal static partial class Hostnames
                 effective = null;
             }
 
-            if (effective is not null && !result.Contains(effective))
+            if (effective is not null && !result.Any(m => m.Effective == effective))
             {
-                result.Add(effective);
+                result.Add(new(effective, route));
             }
         }
 
