@@ -58,7 +58,7 @@ internal sealed class BackendResolver
             return (null, new(Conditions.ReasonBackendNotFound, $"{field}: Service {targetNamespace}/{name} not found"));
         }
 
-        var servicePort = service.Spec?.Ports?.FirstOrDefault(p => p.Port == portNumber && (p.Protocol ?? "TCP") == "TCP");
+        var servicePort = service.Spec?.Ports?.FirstOrDefault(p => p is not null && p.Port == portNumber && (p.Protocol ?? "TCP") == "TCP");
         if (servicePort is null)
         {
             return (null, new(Conditions.ReasonBackendNotFound, $"{field}.port: Service {targetNamespace}/{name} has no TCP port {portNumber}"));
@@ -93,8 +93,8 @@ internal sealed class BackendResolver
     private bool IsGranted(string fromNamespace, string toNamespace, string serviceName) =>
         _snapshot.ReferenceGrants.Values.Any(grant =>
             grant.Metadata?.NamespaceProperty == toNamespace
-            && (grant.Spec.From ?? []).Any(f => f.Group == GatewayApiGroup.Group && f.Kind == HttpRoute.KindName && f.Namespace == fromNamespace)
-            && (grant.Spec.To ?? []).Any(t => string.IsNullOrEmpty(t.Group) && t.Kind == "Service" && (string.IsNullOrEmpty(t.Name) || t.Name == serviceName)));
+            && (grant.Spec?.From ?? []).Any(f => f is not null && f.Group == GatewayApiGroup.Group && f.Kind == HttpRoute.KindName && f.Namespace == fromNamespace)
+            && (grant.Spec?.To ?? []).Any(t => t is not null && string.IsNullOrEmpty(t.Group) && t.Kind == "Service" && (string.IsNullOrEmpty(t.Name) || t.Name == serviceName)));
 
     /// <summary>
     /// Ready endpoints of the Service's EndpointSlices on the port named like the Service port
@@ -115,7 +115,7 @@ internal sealed class BackendResolver
                 continue;
             }
 
-            var port = slice.Ports?.FirstOrDefault(p => (p.Name ?? string.Empty) == portName && (p.Protocol ?? "TCP") == "TCP");
+            var port = slice.Ports?.FirstOrDefault(p => p is not null && (p.Name ?? string.Empty) == portName && (p.Protocol ?? "TCP") == "TCP");
             if (port?.Port is not { } number || number is <= 0 or > 65535)
             {
                 continue;
@@ -124,7 +124,7 @@ internal sealed class BackendResolver
             foreach (var endpoint in slice.Endpoints ?? [])
             {
                 // EndpointSlice API: a null ready condition is to be read as ready.
-                if (endpoint.Conditions?.Ready == false)
+                if (endpoint is null || endpoint.Conditions?.Ready == false)
                 {
                     continue;
                 }

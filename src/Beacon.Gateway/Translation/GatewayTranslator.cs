@@ -44,7 +44,7 @@ public static class GatewayTranslator
         var statuses = ImmutableArray.CreateBuilder<GatewayObjectStatus>();
 
         var classes = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var gatewayClass in snapshot.GatewayClasses.Values.Where(c => c.Spec.ControllerName == ControllerName))
+        foreach (var gatewayClass in snapshot.GatewayClasses.Values.Where(c => c.Spec?.ControllerName == ControllerName && !string.IsNullOrEmpty(c.Metadata?.Name)))
         {
             var (status, problem) = ClassStatus(gatewayClass);
             classes[gatewayClass.Metadata.Name] = problem;
@@ -54,7 +54,7 @@ public static class GatewayTranslator
         var gateways = new Dictionary<string, GatewayState>(StringComparer.Ordinal);
         foreach (var (key, gateway) in snapshot.Gateways)
         {
-            if (gateway.Spec.GatewayClassName is { } className && classes.TryGetValue(className, out var classProblem))
+            if (gateway.Spec?.GatewayClassName is { } className && classes.TryGetValue(className, out var classProblem))
             {
                 gateways[key] = GatewayState.Create(key, gateway, classProblem, snapshot);
             }
@@ -67,7 +67,7 @@ public static class GatewayTranslator
         foreach (var route in snapshot.HttpRoutes.Values)
         {
             var ns = route.Metadata?.NamespaceProperty ?? "default";
-            var ours = (route.Spec.ParentRefs ?? []).Where(p => GatewayKeyOf(p, ns) is { } k && gateways.ContainsKey(k)).ToList();
+            var ours = (route.Spec?.ParentRefs ?? []).Where(p => p is not null && GatewayKeyOf(p, ns) is { } k && gateways.ContainsKey(k)).ToList();
             if (ours.Count == 0)
             {
                 continue;
@@ -105,7 +105,7 @@ public static class GatewayTranslator
                 addresses.Add(new(state.Key, [.. state.Addresses.Order(StringComparer.Ordinal)], [.. served]));
             }
 
-            statuses.Add(new(state.Gateway.ApiVersion, GatewayObject.KindName, state.Gateway.Metadata.NamespaceProperty, state.Gateway.Metadata.Name, state.Generation, state.Status()));
+            statuses.Add(new(state.Gateway.ApiVersion, GatewayObject.KindName, state.Gateway.Metadata?.NamespaceProperty, state.Gateway.Metadata?.Name ?? string.Empty, state.Generation, state.Status()));
         }
 
         foreach (var (route, parents) in routes)
@@ -114,7 +114,7 @@ public static class GatewayTranslator
                 route.Route.ApiVersion,
                 HttpRoute.KindName,
                 route.Namespace,
-                route.Route.Metadata.Name,
+                route.Route.Metadata?.Name ?? string.Empty,
                 Generation(route.Route.Metadata),
                 new HttpRouteStatus { Parents = parents }));
         }
@@ -360,7 +360,7 @@ public static class GatewayTranslator
             }
 
             state.ResolveAddresses();
-            var ns = gateway.Metadata.NamespaceProperty ?? "default";
+            var ns = gateway.Metadata?.NamespaceProperty ?? "default";
             var names = new HashSet<string>(StringComparer.Ordinal);
             var listeners = gateway.Spec.Listeners ?? [];
             if (listeners.Count == 0)
@@ -370,7 +370,7 @@ public static class GatewayTranslator
 
             for (var i = 0; i < listeners.Count; i++)
             {
-                state.Listeners.Add(new ListenerState(state, listeners[i], i, ns, names, snapshot));
+                state.Listeners.Add(new ListenerState(state, listeners[i] ?? new Listener(), i, ns, names, snapshot));
             }
 
             return state;
@@ -415,18 +415,19 @@ public static class GatewayTranslator
             var wantsAssigned = spec.Count == 0;
             for (var i = 0; i < spec.Count; i++)
             {
-                var type = spec[i].Type ?? GatewayAddressTypes.IPAddress;
+                var entry = spec[i] ?? new GatewayAddress();
+                var type = entry.Type ?? GatewayAddressTypes.IPAddress;
                 if (type != GatewayAddressTypes.IPAddress)
                 {
                     NotAccepted ??= (Conditions.ReasonUnsupportedAddress, $"spec.addresses[{i}].type: {type} is not supported; only IPAddress");
                 }
-                else if (string.IsNullOrEmpty(spec[i].Value))
+                else if (string.IsNullOrEmpty(entry.Value))
                 {
                     wantsAssigned = true;
                 }
-                else if (ParseAddress(spec[i].Value) is not { } ip)
+                else if (ParseAddress(entry.Value) is not { } ip)
                 {
-                    NotAccepted ??= (Conditions.ReasonUnsupportedAddress, $"spec.addresses[{i}].value: \"{spec[i].Value}\" is not an IP address");
+                    NotAccepted ??= (Conditions.ReasonUnsupportedAddress, $"spec.addresses[{i}].value: \"{entry.Value}\" is not an IP address");
                 }
                 else
                 {
@@ -438,7 +439,7 @@ public static class GatewayTranslator
             {
                 foreach (var address in Gateway.Status?.Addresses ?? [])
                 {
-                    if ((address.Type ?? GatewayAddressTypes.IPAddress) == GatewayAddressTypes.IPAddress && ParseAddress(address.Value) is { } ip)
+                    if (address is not null && (address.Type ?? GatewayAddressTypes.IPAddress) == GatewayAddressTypes.IPAddress && ParseAddress(address.Value) is { } ip)
                     {
                         Add(ip);
                     }
@@ -519,7 +520,7 @@ public static class GatewayTranslator
             }
 
             var invalid = new List<string>();
-            foreach (var kind in kinds)
+            foreach (var kind in kinds.Where(k => k is not null))
             {
                 var group = kind.Group ?? GatewayApiGroup.Group;
                 if (group == GatewayApiGroup.Group && kind.Kind == HttpRoute.KindName)

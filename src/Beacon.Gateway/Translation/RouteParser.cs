@@ -79,6 +79,12 @@ internal static partial class RouteParser
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < ruleList.Count; i++)
         {
+            if (ruleList[i] is null)
+            {
+                context.Fail($"spec.rules[{i}]", "must not be null");
+                continue;
+            }
+
             if (ruleList[i].Name is { } name)
             {
                 if (!RuleNamePattern().IsMatch(name))
@@ -104,12 +110,18 @@ internal static partial class RouteParser
         var matchList = rule.Matches is { Count: > 0 } list ? list : [new HttpRouteMatch()];
         for (var m = 0; m < matchList.Count; m++)
         {
+            if (matchList[m] is null)
+            {
+                context.Fail($"{at}.matches[{m}]", "must not be null");
+                continue;
+            }
+
             matches.Add((m, ParseMatch(matchList[m], $"{at}.matches[{m}]", context)));
         }
 
-        var singlePrefixMatch = matchList.Count == 1 && (matchList[0].Path?.Type ?? MatchTypes.PathPrefix) == MatchTypes.PathPrefix;
+        var singlePrefixMatch = matchList.Count == 1 && (matchList[0]?.Path?.Type ?? MatchTypes.PathPrefix) == MatchTypes.PathPrefix;
         var filters = ParseFilters(rule.Filters, $"{at}.filters", ruleLevel: true, singlePrefixMatch, context, out var mirrorBackends, out var failsRequests);
-        var types = (rule.Filters ?? []).Select(f => f.Type).ToList();
+        var types = (rule.Filters ?? []).Select(f => f?.Type).ToList();
         foreach (var single in s_singleFilters)
         {
             if (types.Count(t => t == single) > 1)
@@ -136,6 +148,12 @@ internal static partial class RouteParser
         {
             var reference = backendList[b];
             var field = $"{at}.backendRefs[{b}]";
+            if (reference is null)
+            {
+                context.Fail(field, "must not be null");
+                continue;
+            }
+
             var weight = reference.Weight ?? 1;
             if (weight is < 0 or > 1_000_000)
             {
@@ -215,6 +233,12 @@ internal static partial class RouteParser
         for (var i = 0; i < (list?.Count ?? 0); i++)
         {
             var entry = list![i];
+            if (entry is null)
+            {
+                context.Fail($"{at}[{i}]", "must not be null");
+                continue;
+            }
+
             var type = entry.Type ?? MatchTypes.Exact;
             if (string.IsNullOrEmpty(entry.Name) || (isHeader && !HeaderNamePattern().IsMatch(entry.Name)))
             {
@@ -252,6 +276,12 @@ internal static partial class RouteParser
         {
             var filter = list![i];
             var field = $"{at}[{i}]";
+            if (filter is null)
+            {
+                context.Fail(field, "must not be null");
+                continue;
+            }
+
             if (!PayloadMatchesType(filter, out var payloadProblem))
             {
                 context.Fail(field, payloadProblem);
@@ -366,9 +396,9 @@ internal static partial class RouteParser
         for (var i = 0; i < (list?.Count ?? 0); i++)
         {
             var header = list![i];
-            if (!HeaderNamePattern().IsMatch(header.Name ?? string.Empty))
+            if (header is null || !HeaderNamePattern().IsMatch(header.Name ?? string.Empty))
             {
-                context.Fail($"{at}[{i}].name", $"\"{header.Name}\" is not a valid header name");
+                context.Fail($"{at}[{i}].name", $"\"{header?.Name}\" is not a valid header name");
                 continue;
             }
 
