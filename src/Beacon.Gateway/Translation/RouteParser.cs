@@ -68,6 +68,8 @@ internal static partial class RouteParser
             }
         }
 
+        CheckParentRefs(route.Spec.ParentRefs ?? [], ns, context);
+
         var rules = ImmutableArray.CreateBuilder<ParsedRule>();
         var ruleList = route.Spec.Rules ?? [];
         if (ruleList.Count == 0)
@@ -103,6 +105,27 @@ internal static partial class RouteParser
         return new(route, ClusterSnapshot.KeyOf(route), ns, hostnames.ToImmutable(), context.Invalid, context.RefProblem, rules.ToImmutable());
     }
 
+    /// <summary>
+    /// CRD (CEL): several references to the same parent must each name a sectionName or port,
+    /// and no two of them the same ones.
+    /// </summary>
+    private static void CheckParentRefs(IList<ParentReference> parents, string ns, Context context)
+    {
+        var groups = parents.Where(p => p is not null)
+            .GroupBy(p => (p.Group ?? GatewayApiGroup.Group, p.Kind ?? "Gateway", string.IsNullOrEmpty(p.Namespace) ? ns : p.Namespace, p.Name ?? string.Empty));
+        foreach (var group in groups.Where(g => g.Count() > 1))
+        {
+            if (group.Any(p => p.SectionName is null && p.Port is null))
+            {
+                context.Fail("spec.parentRefs", $"sectionName or port must be set on every reference to {group.Key.Item4} when it is referenced more than once");
+            }
+            else if (group.Select(p => (p.SectionName, p.Port)).Distinct().Count() < group.Count())
+            {
+                context.Fail("spec.parentRefs", $"references to {group.Key.Item4} must differ in sectionName or port");
+            }
+        }
+    }
+
     private static ParsedRule ParseRule(HttpRouteRule rule, int index, string ns, Context context)
     {
         var at = $"spec.rules[{index}]";
@@ -121,14 +144,8 @@ internal static partial class RouteParser
 
         var singlePrefixMatch = matchList.Count == 1 && (matchList[0]?.Path?.Type ?? MatchTypes.PathPrefix) == MatchTypes.PathPrefix;
         var filters = ParseFilters(rule.Filters, $"{at}.filters", ruleLevel: true, singlePrefixMatch, context, out var mirrorBackends, out var failsRequests);
+        CheckRepeated(rule.Filters, $"{at}.filters", context);
         var types = (rule.Filters ?? []).Select(f => f?.Type).ToList();
-        foreach (var single in s_singleFilters)
-        {
-            if (types.Count(t => t == single) > 1)
-            {
-                context.Fail($"{at}.filters", $"{single} may appear at most once in a rule");
-            }
-        }
 
         var redirect = types.Contains(FilterTypes.RequestRedirect);
         if (redirect && types.Contains(FilterTypes.UrlRewrite))
@@ -162,6 +179,7 @@ internal static partial class RouteParser
             }
 
             var backendFilters = ParseFilters(reference.Filters, $"{field}.filters", ruleLevel: false, singlePrefixMatch, context, out _, out _);
+            CheckRepeated(reference.Filters, $"{field}.filters", context);
             var (backend, problem) = context.Resolver.Resolve(ns, reference.Group, reference.Kind, reference.Name, reference.Namespace, reference.Port, field);
             if (problem is not null)
             {
@@ -194,6 +212,18 @@ internal static partial class RouteParser
         return new(index, rule.Name, matches.ToImmutable(), action, [.. referenced]);
     }
 
+    /// <summary>CRD (CEL): CORS, header modifiers, RequestRedirect and URLRewrite at most once per filter list.</summary>
+    private static void CheckRepeated(IList<HttpRouteFilter>? filters, string at, Context context)
+    {
+        foreach (var single in s_singleFilters)
+        {
+            if ((filters ?? []).Count(f => f?.Type == single) > 1)
+            {
+                context.Fail(at, $"{single} may appear at most once");
+            }
+        }
+    }
+
     private static MatchConfig ParseMatch(HttpRouteMatch match, string at, Context context)
     {
         var pathType = match.Path?.Type ?? MatchTypes.PathPrefix;
@@ -215,8 +245,8 @@ internal static partial class RouteParser
                 break;
         }
 
-        var headers = ParseValueMatches(match.Headers, $"{at}.headers", StringComparer.OrdinalIgnoreCase, isHeader: true, context);
-        var query = ParseValueMatches(match.QueryParams, $"{at}.queryParams", StringComparer.Ordinal, isHeader: false, context);
+        var headers = ParseValueMatches(match.Headers, $"{at}.headers", StringComparer.OrdinalIgnoreCase, context);
+        var query = ParseValueMatches(match.QueryParams, $"{at}.queryParams", StringComparer.Ordinal, context);
         if (match.Method is { } method && !s_methods.Contains(method))
         {
             context.Fail($"{at}.method", $"\"{method}\" is not a supported HTTP method");
@@ -226,7 +256,7 @@ internal static partial class RouteParser
     }
 
     private static ImmutableArray<ValueMatchConfig> ParseValueMatches(
-        IList<HttpValueMatch>? list, string at, StringComparer names, bool isHeader, Context context)
+        IList<HttpValueMatch>? list, string at, StringComparer names, Context context)
     {
         var result = ImmutableArray.CreateBuilder<ValueMatchConfig>();
         var seen = new HashSet<string>(names);
@@ -240,7 +270,8 @@ internal static partial class RouteParser
             }
 
             var type = entry.Type ?? MatchTypes.Exact;
-            if (string.IsNullOrEmpty(entry.Name) || (isHeader && !HeaderNamePattern().IsMatch(entry.Name)))
+            // Header and query parameter names share the CRD's HTTPHeaderName pattern.
+            if (string.IsNullOrEmpty(entry.Name) || !HeaderNamePattern().IsMatch(entry.Name))
             {
                 context.Fail($"{at}[{i}].name", $"\"{entry.Name}\" is not a valid name");
                 continue;
