@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Beacon.Cluster.Model;
+using Beacon.Cluster.Model.GatewayApi;
 using k8s;
 using k8s.Models;
 
@@ -25,6 +26,11 @@ public sealed class ClusterSnapshot
         EndpointSlices = builder.EndpointSlices.ToImmutable();
         Nodes = builder.Nodes.ToImmutable();
         Secrets = builder.Secrets.ToImmutable();
+        Namespaces = builder.Namespaces.ToImmutable();
+        GatewayClasses = builder.GatewayClasses.ToImmutable();
+        Gateways = builder.Gateways.ToImmutable();
+        HttpRoutes = builder.HttpRoutes.ToImmutable();
+        ReferenceGrants = builder.ReferenceGrants.ToImmutable();
         Errors = errors;
     }
 
@@ -50,6 +56,16 @@ public sealed class ClusterSnapshot
     public ImmutableSortedDictionary<string, V1Node> Nodes { get; }
 
     public ImmutableSortedDictionary<string, V1Secret> Secrets { get; }
+
+    public ImmutableSortedDictionary<string, V1Namespace> Namespaces { get; }
+
+    public ImmutableSortedDictionary<string, GatewayClass> GatewayClasses { get; }
+
+    public ImmutableSortedDictionary<string, Gateway> Gateways { get; }
+
+    public ImmutableSortedDictionary<string, HttpRoute> HttpRoutes { get; }
+
+    public ImmutableSortedDictionary<string, ReferenceGrant> ReferenceGrants { get; }
 
     /// <summary>
     /// Why the source cannot currently see the cluster (e.g. the API server is unreachable), or
@@ -91,6 +107,16 @@ public sealed class ClusterSnapshot
 
         internal ImmutableSortedDictionary<string, V1Secret>.Builder Secrets { get; } = NewMap<V1Secret>();
 
+        internal ImmutableSortedDictionary<string, V1Namespace>.Builder Namespaces { get; } = NewMap<V1Namespace>();
+
+        internal ImmutableSortedDictionary<string, GatewayClass>.Builder GatewayClasses { get; } = NewMap<GatewayClass>();
+
+        internal ImmutableSortedDictionary<string, Gateway>.Builder Gateways { get; } = NewMap<Gateway>();
+
+        internal ImmutableSortedDictionary<string, HttpRoute>.Builder HttpRoutes { get; } = NewMap<HttpRoute>();
+
+        internal ImmutableSortedDictionary<string, ReferenceGrant>.Builder ReferenceGrants { get; } = NewMap<ReferenceGrant>();
+
         /// <summary>
         /// Adds an object of a kind the snapshot holds. False if one with the same kind and key
         /// is already there (the first one stays) or the kind is not one Beacon reads.
@@ -106,6 +132,11 @@ public sealed class ClusterSnapshot
             V1EndpointSlice o => TryAdd(EndpointSlices, o),
             V1Node o => TryAdd(Nodes, o),
             V1Secret o => TryAdd(Secrets, o),
+            V1Namespace o => TryAdd(Namespaces, o),
+            GatewayClass o => TryAdd(GatewayClasses, o),
+            Gateway o => TryAdd(Gateways, o),
+            HttpRoute o => TryAdd(HttpRoutes, o),
+            ReferenceGrant o => TryAdd(ReferenceGrants, o),
             _ => false,
         };
 

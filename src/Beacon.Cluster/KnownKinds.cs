@@ -1,4 +1,5 @@
 using Beacon.Cluster.Model;
+using Beacon.Cluster.Model.GatewayApi;
 using k8s.Models;
 
 namespace Beacon.Cluster;
@@ -17,9 +18,18 @@ public static class KnownKinds
         ["v1/Node"] = typeof(V1Node),
         ["v1/Secret"] = typeof(V1Secret),
         ["discovery.k8s.io/v1/EndpointSlice"] = typeof(V1EndpointSlice),
+        ["v1/Namespace"] = typeof(V1Namespace),
+        [$"{GatewayApiGroup.ApiVersionV1}/{GatewayClass.KindName}"] = typeof(GatewayClass),
+        [$"{GatewayApiGroup.ApiVersionV1}/{Gateway.KindName}"] = typeof(Gateway),
+        [$"{GatewayApiGroup.ApiVersionV1}/{HttpRoute.KindName}"] = typeof(HttpRoute),
+        [$"{GatewayApiGroup.ApiVersionV1Beta1}/{ReferenceGrant.KindName}"] = typeof(ReferenceGrant),
+
+        // Served by the v1.6.1 CRD as well (same schema; v1beta1 is the storage version).
+        [$"{GatewayApiGroup.ApiVersionV1}/{ReferenceGrant.KindName}"] = typeof(ReferenceGrant),
     };
 
     /// <summary>Kinds whose objects live in a namespace; the others are cluster-scoped.</summary>
     public static bool IsNamespaced(Type type) =>
-        type == typeof(V1Service) || type == typeof(V1Secret) || type == typeof(V1EndpointSlice);
+        type == typeof(V1Service) || type == typeof(V1Secret) || type == typeof(V1EndpointSlice)
+        || type == typeof(Gateway) || type == typeof(HttpRoute) || type == typeof(ReferenceGrant);
 }
