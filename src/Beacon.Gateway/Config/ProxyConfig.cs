@@ -64,7 +64,7 @@ public sealed record ListenerConfig(
 /// Route entries that serve one hostname. A host group holds every entry whose route's
 /// effective hostnames match it, ordered by the Gateway API precedence: routes with the more
 /// specific matching hostname first (exact before wildcard, longer before shorter), then
-/// match precedence (Exact path, longest PathPrefix, RegularExpression, method, most header
+/// match precedence (Exact path, RegularExpression (longest first), longest PathPrefix, method, most header
 /// matches, most query matches), then the oldest route, then <c>namespace/name</c>, then rule
 /// order, then match order.
 /// </summary>

@@ -17,8 +17,10 @@ internal sealed record RankedEntry(
 /// <summary>
 /// The Gateway API precedence (HTTPRoute CRD, <c>spec.hostnames</c> and <c>rules[].matches</c>):
 /// the longest matching non-wildcard hostname, the longest matching hostname, an Exact path,
-/// the longest PathPrefix, (Beacon: RegularExpression paths after prefixes, as their precedence
-/// is implementation-specific), a method match, most header matches, most query matches, the
+/// (Beacon: RegularExpression paths, longest expression first — their precedence is
+/// implementation-specific; after Exact and before every PathPrefix, as Envoy Gateway orders
+/// them, so a regex route is not shadowed by a <c>PathPrefix /</c> catch-all), the longest
+/// PathPrefix, a method match, most header matches, most query matches, the
 /// oldest route, <c>namespace/name</c>, rule order, match order.
 /// </summary>
 internal sealed class RoutePrecedence : IComparer<RankedEntry>
@@ -58,9 +60,9 @@ internal sealed class RoutePrecedence : IComparer<RankedEntry>
     private static int PathRank(PathMatchConfig path) => path.Type switch
     {
         MatchTypes.Exact => 0,
-        MatchTypes.PathPrefix => 1,
+        MatchTypes.RegularExpression => 1,
         _ => 2,
     };
 
-    private static int PrefixLength(PathMatchConfig path) => path.Type == MatchTypes.PathPrefix ? path.Value.Length : 0;
+    private static int PrefixLength(PathMatchConfig path) => path.Type == MatchTypes.Exact ? 0 : path.Value.Length;
 }

@@ -20,9 +20,9 @@ public sealed class RoutePrecedenceTests
     }
 
     [Fact]
-    public void Exact_path_then_longest_prefix_then_regular_expression()
+    public void Exact_path_then_longest_regular_expression_then_longest_prefix()
     {
-        AssertOrder(Entry(path: Exact("/a")), Entry(path: Prefix("/abc")), Entry(path: Prefix("/a")), Entry(path: Regex("/.*")));
+        AssertOrder(Entry(path: Exact("/a")), Entry(path: Regex("/a/[0-9]+")), Entry(path: Regex("/.*")), Entry(path: Prefix("/abc")), Entry(path: Prefix("/a")));
     }
 
     [Fact]
