@@ -27,7 +27,6 @@ internal sealed class LocalAddressManager : IDisposable
     private const int DumpAttempts = 3;
 
     private readonly RtNetlinkSocket _socket;
-    private readonly string _linkKind;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -40,11 +39,14 @@ internal sealed class LocalAddressManager : IDisposable
 
         _socket = socket;
         InterfaceName = interfaceName;
-        _linkKind = linkKind;
+        LinkKind = linkKind;
         _logger = logger;
     }
 
     public string InterfaceName { get; }
+
+    /// <summary>The kind of interface created and accepted: <see cref="DummyKind"/> in production.</summary>
+    public string LinkKind { get; }
 
     /// <summary>A manager of <paramref name="interfaceName"/> in the agent's own network namespace (the node's, with hostNetwork).</summary>
     public static LocalAddressManager Create(string interfaceName, ILogger logger)
@@ -218,23 +220,23 @@ internal sealed class LocalAddressManager : IDisposable
         {
             var buffer = new byte[RtNetlinkMessages.MaxRequestSize];
             var sequence = _socket.NextSequence();
-            var length = RtNetlinkMessages.NewLink(buffer, sequence, InterfaceName, _linkKind).Length;
+            var length = RtNetlinkMessages.NewLink(buffer, sequence, InterfaceName, LinkKind).Length;
             var answer = await _socket.RequestAsync(buffer.AsMemory(0, length), sequence, cancellationToken);
             if (answer.Errno == Errnos.EOPNOTSUPP)
             {
                 throw new LocalAddressException(
-                    LocalAddressException.Format($"creating {_linkKind} interface {InterfaceName}", answer.Errno, answer.ExtendedMessage)
-                    + $" (the kernel lacks {_linkKind} interfaces, CONFIG_DUMMY; configure the addresses yourself and run with --gateway-interface {NoInterface})");
+                    LocalAddressException.Format($"creating {LinkKind} interface {InterfaceName}", answer.Errno, answer.ExtendedMessage)
+                    + $" (the kernel lacks {LinkKind} interfaces, CONFIG_DUMMY; configure the addresses yourself and run with --gateway-interface {NoInterface})");
             }
 
             if (answer.Errno is not (0 or Errnos.EEXIST))
             {
-                throw new LocalAddressException($"creating {_linkKind} interface {InterfaceName}", answer.Errno, answer.ExtendedMessage);
+                throw new LocalAddressException($"creating {LinkKind} interface {InterfaceName}", answer.Errno, answer.ExtendedMessage);
             }
 
             link = await GetLinkAsync(cancellationToken)
                 ?? throw new LocalAddressException($"interface {InterfaceName} was created but the kernel does not find it");
-            LocalAddressLog.InterfaceCreated(_logger, _linkKind, InterfaceName);
+            LocalAddressLog.InterfaceCreated(_logger, LinkKind, InterfaceName);
         }
 
         CheckKind(link);
@@ -258,11 +260,11 @@ internal sealed class LocalAddressManager : IDisposable
     // An interface of that name that Beacon did not make (a NIC, a bridge) must never lose its addresses.
     private void CheckKind(LinkMessage link)
     {
-        if (!string.Equals(link.Kind, _linkKind, StringComparison.Ordinal))
+        if (!string.Equals(link.Kind, LinkKind, StringComparison.Ordinal))
         {
             var what = link.Kind is null ? "a physical or loopback interface" : $"a {link.Kind} interface";
             throw new LocalAddressException(
-                $"interface {InterfaceName} exists and is {what}, not {_linkKind}: Beacon manages only an interface it owns; choose another name with --gateway-interface");
+                $"interface {InterfaceName} exists and is {what}, not {LinkKind}: Beacon manages only an interface it owns; choose another name with --gateway-interface");
         }
     }
 
