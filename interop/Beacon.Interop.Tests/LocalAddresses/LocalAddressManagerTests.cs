@@ -103,6 +103,42 @@ public sealed class LocalAddressManagerTests
         Assert.Equal(["192.0.2.1/24"], (await ShowAsync(node)).GlobalAddresses);
     }
 
+    [Fact]
+    public async Task An_address_the_kernel_refuses_is_reported_and_the_others_are_still_applied()
+    {
+        await using var lab = await NetworkLab.CreateAsync(nodeCount: 1);
+        var node = lab.Nodes[0];
+        using var manager = Open(node, await LinkKindAsync(node));
+        await manager.ApplyAsync([Gateway4], CancellationToken.None);
+        (await node.ExecAsync("sysctl", "-w", $"net.ipv6.conf.{Interface}.disable_ipv6=1")).EnsureSuccess();
+        var second = IPAddress.Parse("203.0.113.11");
+
+        var result = await manager.ApplyAsync([Gateway4, Gateway6, second], CancellationToken.None);
+
+        Assert.Equal([second], result.Added);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(Gateway6, error.Address);
+        Assert.Equal("adding 2001:db8:203::10/128 to beacon-gw: Permission denied (EACCES): ipv6: IPv6 is disabled on this device", error.Message);
+        Assert.Equal(["203.0.113.10/32", "203.0.113.11/32"], (await ShowAsync(node)).GlobalAddresses);
+    }
+
+    [Fact]
+    public async Task A_link_kind_the_kernel_lacks_fails_with_the_operation_errno_and_kernel_text()
+    {
+        await using var lab = await NetworkLab.CreateAsync(nodeCount: 1);
+        var node = lab.Nodes[0];
+        using var manager = Open(node, "bcnnosuchkind");
+
+        var error = await Assert.ThrowsAsync<LocalAddressException>(() => manager.ApplyAsync([Gateway4], CancellationToken.None));
+
+        Assert.Equal(Errnos.EOPNOTSUPP, error.Errno);
+        Assert.Equal(
+            "creating bcnnosuchkind interface beacon-gw: Operation not supported (EOPNOTSUPP): Unknown device type"
+            + " (the kernel has no bcnnosuchkind interfaces; make the addresses local otherwise and run with --gateway-interface none)",
+            error.Message);
+        Assert.False((await node.ExecAsync("ip", "link", "show", "dev", Interface)).Succeeded);
+    }
+
     private static LocalAddressManager Open(LabNamespace node, string kind) =>
         NamespaceSockets.Run(node.Name, () => new LocalAddressManager(RtNetlinkSocket.Open(), Interface, kind, NullLogger.Instance));
 

@@ -19,8 +19,9 @@ internal sealed class LocalAddressException : Exception
     {
     }
 
-    public LocalAddressException(string operation, int errno, string? kernelMessage)
-        : base(Format(operation, errno, kernelMessage))
+    /// <param name="hint">What the operator can do about it, appended in parentheses.</param>
+    public LocalAddressException(string operation, int errno, string? kernelMessage, string? hint = null)
+        : base(Format(operation, errno, kernelMessage) + (hint is null ? "" : $" ({hint})"))
     {
         Errno = errno;
     }

@@ -225,8 +225,10 @@ internal sealed class LocalAddressManager : IDisposable
             if (answer.Errno == Errnos.EOPNOTSUPP)
             {
                 throw new LocalAddressException(
-                    LocalAddressException.Format($"creating {LinkKind} interface {InterfaceName}", answer.Errno, answer.ExtendedMessage)
-                    + $" (the kernel lacks {LinkKind} interfaces, CONFIG_DUMMY; configure the addresses yourself and run with --gateway-interface {NoInterface})");
+                    $"creating {LinkKind} interface {InterfaceName}",
+                    answer.Errno,
+                    answer.ExtendedMessage,
+                    $"the kernel has no {LinkKind} interfaces{(LinkKind == DummyKind ? ", CONFIG_DUMMY" : "")}; make the addresses local otherwise and run with --gateway-interface {NoInterface}");
             }
 
             if (answer.Errno is not (0 or Errnos.EEXIST))
