@@ -59,46 +59,62 @@ internal sealed partial class RtNetlinkSocket : IDisposable
     /// <summary>Sends a request carrying NLM_F_ACK and waits for its acknowledgement; returns the kernel's errno (0 on success) and text.</summary>
     public async Task<NetlinkError> RequestAsync(ReadOnlyMemory<byte> request, uint sequence, CancellationToken cancellationToken)
     {
-        await SendAsync(request, cancellationToken);
-        while (true)
+        try
         {
-            var received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, cancellationToken);
-            var reader = new NetlinkMessageReader(_receiveBuffer.AsSpan(0, received));
-            while (reader.TryRead(out var header, out var payload))
+            await SendAsync(request, cancellationToken);
+            while (true)
             {
-                if (header.Sequence == sequence && header.Type == RtNetlink.NlmsgError)
+                var received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, cancellationToken);
+                var reader = new NetlinkMessageReader(_receiveBuffer.AsSpan(0, received));
+                while (reader.TryRead(out var header, out var payload))
                 {
-                    return NetlinkError.Read(header, payload);
+                    // Answers to an earlier request whose wait was cancelled are skipped by sequence number.
+                    if (header.Sequence == sequence && header.Type == RtNetlink.NlmsgError)
+                    {
+                        return NetlinkError.Read(header, payload);
+                    }
                 }
             }
+        }
+        catch (Exception ex) when (ex is SocketException or InvalidDataException)
+        {
+            throw new LocalAddressException($"netlink request: {ex.Message}", ex);
         }
     }
 
     /// <summary>
     /// Sends a request and collects its reply messages of <paramref name="replyType"/> until
     /// NLMSG_DONE, or until the NLMSG_ERROR answer to a non-dump request. Returns the errno
-    /// of that error (0 when none) with the payloads copied out of the receive buffer.
+    /// of that error (0 when none) with the payloads copied out of the receive buffer, and
+    /// whether the kernel flagged the dump as interrupted by a concurrent change.
     /// </summary>
     public async Task<(NetlinkError Error, List<byte[]> Replies, bool Interrupted)> QueryAsync(
         ReadOnlyMemory<byte> request, uint sequence, ushort replyType, CancellationToken cancellationToken)
     {
-        await SendAsync(request, cancellationToken);
-        var replies = new List<byte[]>();
-        var interrupted = false;
-        while (true)
+        try
         {
-            var received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, cancellationToken);
-            if (Collect(_receiveBuffer.AsSpan(0, received), sequence, replyType, replies, ref interrupted) is { } end)
+            await SendAsync(request, cancellationToken);
+            var replies = new List<byte[]>();
+            var interrupted = false;
+            while (true)
             {
-                return (end, replies, interrupted);
+                var received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, cancellationToken);
+                if (Collect(_receiveBuffer.AsSpan(0, received), sequence, replyType, replies, ref interrupted) is { } end)
+                {
+                    return (end, replies, interrupted);
+                }
             }
+        }
+        catch (Exception ex) when (ex is SocketException or InvalidDataException)
+        {
+            throw new LocalAddressException($"netlink request: {ex.Message}", ex);
         }
     }
 
     public void Dispose() => _socket.Dispose();
 
     // Returns the final message (NLMSG_DONE as errno 0, or NLMSG_ERROR), null when more datagrams follow.
-    private static NetlinkError? Collect(ReadOnlySpan<byte> datagram, uint sequence, ushort replyType, List<byte[]> replies, ref bool interrupted)
+    internal static NetlinkError? Collect(ReadOnlySpan<byte> datagram, uint sequence, ushort replyType, List<byte[]> replies, ref bool interrupted)
     {
         var reader = new NetlinkMessageReader(datagram);
         while (reader.TryRead(out var header, out var payload))
