@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Beacon.Agent.LocalAddresses;
 using Beacon.Interop.Tests.Lab;
@@ -10,7 +12,7 @@ namespace Beacon.Interop.Tests.LocalAddresses;
 /// Issue 5, "in a cluster Beacon makes [Gateway addresses] local itself": the manager's
 /// netlink socket is opened inside a lab node namespace, and `ip` checks what it did there.
 /// </summary>
-public sealed class LocalAddressManagerTests
+public sealed partial class LocalAddressManagerTests
 {
     private const string Interface = "beacon-gw";
 
@@ -123,6 +125,35 @@ public sealed class LocalAddressManagerTests
     }
 
     [Fact]
+    public async Task Without_NET_ADMIN_every_address_fails_with_EPERM_naming_operation_interface_and_address()
+    {
+        await using var lab = await NetworkLab.CreateAsync(nodeCount: 1);
+        var node = lab.Nodes[0];
+        var kind = await LinkKindAsync(node);
+        (await node.ExecAsync("ip", "link", "add", Interface, "type", kind)).EnsureSuccess();
+        (await node.ExecAsync("ip", "link", "set", Interface, "up")).EnsureSuccess();
+
+        // The kernel checks the capabilities of whoever opened the netlink socket; capabilities
+        // are per thread, so only the thread that opens it drops CAP_NET_ADMIN.
+        using var manager = NamespaceSockets.Run(node.Name, () =>
+        {
+            DropNetAdmin();
+            return new LocalAddressManager(RtNetlinkSocket.Open(), Interface, kind, NullLogger.Instance);
+        });
+
+        var result = await manager.ApplyAsync([Gateway4, Gateway6], CancellationToken.None);
+
+        Assert.Empty(result.Added);
+        Assert.Equal(
+            [
+                new LocalAddressError(Gateway4, "adding 203.0.113.10/32 to beacon-gw: Operation not permitted (EPERM)"),
+                new LocalAddressError(Gateway6, "adding 2001:db8:203::10/128 to beacon-gw: Operation not permitted (EPERM)"),
+            ],
+            result.Errors);
+        Assert.Empty((await ShowAsync(node)).GlobalAddresses);
+    }
+
+    [Fact]
     public async Task A_link_kind_the_kernel_lacks_fails_with_the_operation_errno_and_kernel_text()
     {
         await using var lab = await NetworkLab.CreateAsync(nodeCount: 1);
@@ -159,6 +190,29 @@ public sealed class LocalAddressManagerTests
         (await node.ExecAsync("ip", "link", "delete", "bcn-probe")).EnsureSuccess();
         return LocalAddressManager.DummyKind;
     }
+
+    private static void DropNetAdmin()
+    {
+        const int CapNetAdmin = 12;
+        Span<uint> header = [0x20080522, 0]; // _LINUX_CAPABILITY_VERSION_3, this thread
+        Span<uint> data = stackalloc uint[6]; // two struct __user_cap_data_struct { effective, permitted, inheritable }
+        if (CapGet(ref header[0], ref data[0]) != 0)
+        {
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "capget failed");
+        }
+
+        data[0] &= ~(1u << CapNetAdmin);
+        if (CapSet(ref header[0], ref data[0]) != 0)
+        {
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "capset failed");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "capget", SetLastError = true)]
+    private static partial int CapGet(ref uint header, ref uint data);
+
+    [LibraryImport("libc", EntryPoint = "capset", SetLastError = true)]
+    private static partial int CapSet(ref uint header, ref uint data);
 
     private static async Task<(string[] Flags, string[] GlobalAddresses)> ShowAsync(LabNamespace node)
     {
