@@ -12,8 +12,10 @@ namespace Beacon.Agent.LocalAddresses;
 /// The interface is Beacon's: every global address on it that is not desired is removed.
 /// Addresses are not removed when the agent stops, so that a restarting agent (whose
 /// routes the routers keep under graceful restart) finds them in place; the next
-/// <see cref="ApplyAsync"/> after start removes what is stale. Needs CAP_NET_ADMIN in the
-/// node's network namespace (hostNetwork).
+/// <see cref="ApplyAsync"/> after start removes what is stale. That first call must wait
+/// until the agent knows which Gateways it serves: an early <c>ApplyAsync([])</c> would remove
+/// every address while the routers still send traffic for them. Needs CAP_NET_ADMIN in the
+/// node's network namespace (hostNetwork). Calls are serialised; one instance per agent.
 /// </remarks>
 internal sealed class LocalAddressManager : IDisposable
 {
