@@ -46,6 +46,36 @@ public static partial class NamespaceSockets
         return socket ?? throw new InvalidOperationException($"cannot listen on {endpoint} in {networkNamespace}", error);
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> on a thread that has joined <paramref name="networkNamespace"/>:
+    /// sockets it opens (netlink ones included) stay in that namespace.
+    /// </summary>
+    public static T Run<T>(string networkNamespace, Func<T> action)
+    {
+        T? result = default;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle($"/var/run/netns/{networkNamespace}", FileMode.Open, FileAccess.Read);
+                if (SetNs((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
+                {
+                    throw new Win32Exception(Marshal.GetLastPInvokeError(), $"setns into {networkNamespace} failed");
+                }
+
+                result = action();
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return error is null ? result! : throw new InvalidOperationException($"running in {networkNamespace} failed", error);
+    }
+
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static partial int SetNs(int fd, int nstype);
 }

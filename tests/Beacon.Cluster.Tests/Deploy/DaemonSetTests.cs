@@ -26,12 +26,12 @@ public sealed class DaemonSetTests
     }
 
     [Fact]
-    public void Holds_no_capability_but_binding_port_179()
+    public void Holds_no_capability_but_binding_port_179_and_putting_gateway_addresses_on_beacon_gw()
     {
         var security = Agent.SecurityContext;
 
         Assert.Equal(["ALL"], security.Capabilities.Drop);
-        Assert.Equal(["NET_BIND_SERVICE"], security.Capabilities.Add);
+        Assert.Equal(["NET_BIND_SERVICE", "NET_ADMIN"], security.Capabilities.Add);
         Assert.False(security.AllowPrivilegeEscalation);
         Assert.False(security.Privileged);
         Assert.True(security.ReadOnlyRootFilesystem);
