@@ -74,13 +74,13 @@ public sealed class ProxyHarness : IAsyncDisposable
 /// <summary>Terse builders for <see cref="ProxyConfig"/>.</summary>
 public static class Cfg
 {
-    public static ProxyConfig Config(IEnumerable<BindConfig> binds, params BackendConfig[] backends) =>
+    public static ProxyConfig Proxy(IEnumerable<BindConfig> binds, params BackendConfig[] backends) =>
         new(
             [.. binds],
             backends.ToImmutableSortedDictionary(b => b.Id, b => b, StringComparer.Ordinal));
 
     public static ProxyConfig Single(int port, ImmutableArray<RouteEntryConfig> routes, params BackendConfig[] backends) =>
-        Config([Bind(port, Listener(null, VHost("*", routes)))], backends);
+        Proxy([Bind(port, Listener(null, VHost("*", routes)))], backends);
 
     public static BindConfig Bind(int port, params ListenerConfig[] listeners) =>
         new("127.0.0.1", port, ListenerProtocols.Http, [.. listeners]);
