@@ -71,7 +71,9 @@ public sealed class EchoBackend : IAsyncDisposable
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiters.Enqueue((target, done));
         Notify();
-        return done.Task;
+
+        // A guard against hanging the run, not a timing assertion.
+        return done.Task.WaitAsync(TimeSpan.FromMinutes(1));
     }
 
     public async ValueTask DisposeAsync()
