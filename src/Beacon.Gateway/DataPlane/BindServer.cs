@@ -50,7 +50,10 @@ internal sealed class BindServer : IHttpApplication<HttpContext>, IAsyncDisposab
             ApplicationServices = services,
         };
         kestrelOptions.Limits.MaxRequestBodySize = null;
-        kestrelOptions.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+        // Kestrel (through .NET 10) serves cleartext Http1AndHttp2 endpoints as HTTP/1.1 only and
+        // answers a prior-knowledge h2c preface with HTTP_1_1_REQUIRED (dotnet/aspnetcore#56984),
+        // so say what is served. HTTP/2 from clients comes with TLS listeners (ALPN).
+        kestrelOptions.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http1);
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
         var server = new KestrelServer(Options.Create(kestrelOptions), transport, loggerFactory);
         var bind = new BindServer(server, handler, table);
