@@ -178,9 +178,15 @@ public sealed class GatewayDataPlane : IAsyncDisposable
         {
             if (_servers.TryGetValue(key, out var server))
             {
-                server.Table = table;
-                states[key] = new BindState(true, null);
-                continue;
+                if (bind.Protocol == ListenerProtocols.Http)
+                {
+                    server.Table = table;
+                    states[key] = new BindState(true, null);
+                    continue;
+                }
+
+                _servers.Remove(key);
+                stops.Add(StopBindAsync(key, server));
             }
 
             states[key] = await StartBindAsync(bind, table, ct);

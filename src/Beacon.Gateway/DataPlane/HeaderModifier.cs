@@ -76,10 +76,19 @@ internal sealed class HeaderModifier
         return [.. result];
     }
 
+    // HttpRequestMessage keeps these on its Content and throws when they are used on Headers.
+    private static readonly HashSet<string> ContentHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Allow", "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Length",
+        "Content-Location", "Content-MD5", "Content-Range", "Content-Type", "Expires", "Last-Modified",
+    };
+
+    private static System.Net.Http.Headers.HttpHeaders? Collection(HttpRequestMessage request, string name) =>
+        ContentHeaders.Contains(name) ? request.Content?.Headers : request.Headers;
+
     private static string? Get(HttpRequestMessage request, string name)
     {
-        if (request.Headers.NonValidated.TryGetValues(name, out var values) ||
-            (request.Content is not null && request.Content.Headers.NonValidated.TryGetValues(name, out values)))
+        if (Collection(request, name) is { } headers && headers.NonValidated.TryGetValues(name, out var values))
         {
             return values.Count == 1 ? values.ToString() : string.Join(',', values);
         }
@@ -87,21 +96,10 @@ internal sealed class HeaderModifier
         return null;
     }
 
-    private static void Remove(HttpRequestMessage request, string name)
-    {
-        if (!request.Headers.Remove(name))
-        {
-            request.Content?.Headers.Remove(name);
-        }
-    }
+    private static void Remove(HttpRequestMessage request, string name) => Collection(request, name)?.Remove(name);
 
-    private static void Add(HttpRequestMessage request, string name, string value)
-    {
-        if (!request.Headers.TryAddWithoutValidation(name, value))
-        {
-            request.Content?.Headers.TryAddWithoutValidation(name, value);
-        }
-    }
+    private static void Add(HttpRequestMessage request, string name, string value) =>
+        Collection(request, name)?.TryAddWithoutValidation(name, value);
 }
 
 /// <summary>Applies <see cref="StringValues"/> helpers without LINQ.</summary>

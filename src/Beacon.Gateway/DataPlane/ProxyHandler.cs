@@ -60,7 +60,11 @@ internal sealed class ProxyHandler(
     {
         var action = entry.Action;
         var response = context.Response;
-        using var requestTimeout = action.RequestTimeout is { } requestAfter ? new CancellationTokenSource(requestAfter, time) : null;
+
+        // An upgraded connection (WebSocket) is a tunnel that outlives the request; the timeouts
+        // bound request/response exchanges, so they would cut every long-lived socket.
+        var timed = context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest != true;
+        using var requestTimeout = timed && action.RequestTimeout is { } requestAfter ? new CancellationTokenSource(requestAfter, time) : null;
         foreach (var step in action.PreSteps)
         {
             switch (step.Kind)
@@ -77,7 +81,7 @@ internal sealed class ProxyHandler(
             }
         }
 
-        if (action.DirectStatus is { } direct || action.Picker is null)
+        if (action.DirectStatus is not null || action.Picker is null)
         {
             response.StatusCode = action.DirectStatus ?? StatusCodes.Status500InternalServerError;
             return;
@@ -100,7 +104,7 @@ internal sealed class ProxyHandler(
         var config = backend.H2c ? _http2Config : _http1Config;
         for (var attempt = 0; ; attempt++)
         {
-            using var backendTimeout = action.BackendTimeout is { } backendAfter ? new CancellationTokenSource(backendAfter, time) : null;
+            using var backendTimeout = timed && action.BackendTimeout is { } backendAfter ? new CancellationTokenSource(backendAfter, time) : null;
             using var linked = requestTimeout is not null && backendTimeout is not null
                 ? CancellationTokenSource.CreateLinkedTokenSource(requestTimeout.Token, backendTimeout.Token)
                 : null;

@@ -202,6 +202,23 @@ public sealed class BackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Request_timeouts_do_not_cut_an_open_websocket()
+    {
+        await using var proxy = await ProxyHarness.StartAsync(port => Single(
+            port,
+            [Entry("r", Prefix("/"), Action([To("ws")], timeouts: new TimeoutsConfig(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))))],
+            Backend("ws", BackendProtocols.WebSocket, _a.Endpoint)));
+
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{proxy.Port}/ws"), CancellationToken.None);
+        proxy.Time.Advance(TimeSpan.FromSeconds(5));
+        await socket.SendAsync(Encoding.UTF8.GetBytes("still"), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64];
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        Assert.Equal("still", Encoding.UTF8.GetString(buffer, 0, received.Count));
+    }
+
+    [Fact]
     public async Task A_refusing_endpoint_is_ejected_and_requests_without_body_are_retried()
     {
         var dead = DeadEndpoint();
