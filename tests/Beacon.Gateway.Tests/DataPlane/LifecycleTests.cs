@@ -155,4 +155,32 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.False(proxy.DataPlane.Binds[("127.0.0.1", tlsPort)].Serving);
         Assert.Contains("HTTPS", proxy.DataPlane.Binds[("127.0.0.1", tlsPort)].Error);
     }
+
+    [Fact]
+    public async Task An_ipv6_bind_serves_and_redirects_keep_the_bracketed_host()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.IPv6Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var config = Proxy(
+            [new BindConfig("::1", port, ListenerProtocols.Http, [Listener(null, VHost("*",
+                Forward("a", Prefix("/a"), "a"),
+                Entry("r", Prefix("/r"), Action([], [Redirect(new RedirectConfig(null, null, null, null, 302))]))))])],
+            Backends);
+        await using var dataPlane = new Beacon.Gateway.DataPlane.GatewayDataPlane(
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System, new Beacon.Gateway.DataPlane.GatewayDataPlaneOptions());
+        await dataPlane.ApplyAsync(config, CancellationToken.None);
+        Assert.True(dataPlane.Binds[("::1", port)].Serving);
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
+
+        var reply = await client.GetFromJsonAsync<EchoReply>($"http://[::1]:{port}/a");
+        Assert.Equal("a", reply!.Backend);
+        Assert.Equal($"[::1]:{port}", reply.Host);
+        using var redirect = await client.GetAsync($"http://[::1]:{port}/r?x=1");
+        Assert.Equal($"http://[::1]:{port}/r?x=1", redirect.Headers.Location!.OriginalString);
+    }
 }
