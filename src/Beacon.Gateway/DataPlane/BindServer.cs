@@ -18,12 +18,14 @@ namespace Beacon.Gateway.DataPlane;
 internal sealed class BindServer : IHttpApplication<HttpContext>, IAsyncDisposable
 {
     private readonly KestrelServer _server;
+    private readonly KestrelServer _http2Server;
     private readonly ProxyHandler _handler;
     private BindTable _table;
 
-    private BindServer(KestrelServer server, ProxyHandler handler, BindTable table)
+    private BindServer(KestrelServer server, KestrelServer http2Server, ProxyHandler handler, BindTable table)
     {
         _server = server;
+        _http2Server = http2Server;
         _handler = handler;
         _table = table;
     }
@@ -42,28 +44,35 @@ internal sealed class BindServer : IHttpApplication<HttpContext>, IAsyncDisposab
         ProxyHandler handler,
         IServiceProvider services,
         ILoggerFactory loggerFactory,
+        TimeProvider time,
         CancellationToken ct)
     {
-        var kestrelOptions = new KestrelServerOptions
+        // The socket is served as HTTP/1.1; connections that open with the HTTP/2 preface go
+        // to an HTTP/2-only server (see H2cHandoff).
+        var handoff = new H2cHandoff();
+        var http2Options = NewOptions(services);
+        http2Options.Listen(handoff.Listener.EndPoint, listen => listen.Protocols = HttpProtocols.Http2);
+        var http2Server = new KestrelServer(Options.Create(http2Options), handoff, loggerFactory);
+
+        var options = NewOptions(services);
+        var prefaceTimeout = options.Limits.KeepAliveTimeout;
+        options.Listen(address, port, listen =>
         {
-            AddServerHeader = false,
-            ApplicationServices = services,
-        };
-        kestrelOptions.Limits.MaxRequestBodySize = null;
-        // Kestrel (through .NET 10) serves cleartext Http1AndHttp2 endpoints as HTTP/1.1 only and
-        // answers a prior-knowledge h2c preface with HTTP_1_1_REQUIRED (dotnet/aspnetcore#56984),
-        // so say what is served. HTTP/2 from clients comes with TLS listeners (ALPN).
-        kestrelOptions.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http1);
+            listen.Protocols = HttpProtocols.Http1;
+            listen.Use(next => handoff.Middleware(next, prefaceTimeout, time));
+        });
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
-        var server = new KestrelServer(Options.Create(kestrelOptions), transport, loggerFactory);
-        var bind = new BindServer(server, handler, table);
+        var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
+        var bind = new BindServer(server, http2Server, handler, table);
         try
         {
+            await http2Server.StartAsync(bind, ct);
             await server.StartAsync(bind, ct);
         }
         catch
         {
             server.Dispose();
+            http2Server.Dispose();
             throw;
         }
 
@@ -75,11 +84,14 @@ internal sealed class BindServer : IHttpApplication<HttpContext>, IAsyncDisposab
     {
         try
         {
-            await _server.StopAsync(ct);
+            // Together: the HTTP/1.1 server waits for handed-off connections, which end when
+            // the HTTP/2 server has drained them.
+            await Task.WhenAll(_server.StopAsync(ct), _http2Server.StopAsync(ct));
         }
         finally
         {
             _server.Dispose();
+            _http2Server.Dispose();
         }
     }
 
@@ -88,6 +100,17 @@ internal sealed class BindServer : IHttpApplication<HttpContext>, IAsyncDisposab
         using var abort = new CancellationTokenSource();
         await abort.CancelAsync();
         await StopAsync(abort.Token);
+    }
+
+    private static KestrelServerOptions NewOptions(IServiceProvider services)
+    {
+        var options = new KestrelServerOptions
+        {
+            AddServerHeader = false,
+            ApplicationServices = services,
+        };
+        options.Limits.MaxRequestBodySize = null;
+        return options;
     }
 
     // Kestrel keeps one context per connection (IHostContextContainer), as ASP.NET Core's

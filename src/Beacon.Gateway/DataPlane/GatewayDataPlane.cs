@@ -216,7 +216,7 @@ public sealed class GatewayDataPlane : IAsyncDisposable
         {
             try
             {
-                var server = await BindServer.StartAsync(address, bind.Port, table, _handler, _services, _loggerFactory, ct);
+                var server = await BindServer.StartAsync(address, bind.Port, table, _handler, _services, _loggerFactory, _time, ct);
                 _servers[(bind.Address, bind.Port)] = server;
                 DataPlaneLog.BindStarted(_logger, bind.Address, bind.Port);
                 return new BindState(true, null);

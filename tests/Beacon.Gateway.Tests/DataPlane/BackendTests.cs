@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using Beacon.Gateway.Config;
@@ -286,5 +287,33 @@ public sealed class BackendTests : IAsyncLifetime
         proxy.Time.Advance(TimeSpan.FromSeconds(3));
         await PostTwice();
         Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.BadGateway));
+    }
+}
+
+public sealed class ClientProtocolTests
+{
+    [Fact]
+    public async Task Clients_may_speak_h2c_prior_knowledge_or_http11_on_the_same_bind()
+    {
+        await using var backend = await EchoBackend.StartAsync("a");
+        await using var proxy = await ProxyHarness.StartAsync(port => Single(port, [Forward("r", Prefix("/"), "a")], Backend("a", backend)));
+        using var h2 = new HttpClient(new SocketsHttpHandler { UseProxy = false })
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await h2.GetAsync($"http://127.0.0.1:{proxy.Port}/x{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(HttpVersion.Version20, response.Version);
+            var reply = (await response.Content.ReadFromJsonAsync<EchoReply>())!;
+            Assert.Equal($"/x{i}", reply.Path);
+            Assert.Equal("HTTP/1.1", reply.Protocol);
+        }
+
+        var http11 = await proxy.EchoAsync("h", "/y", HttpMethod.Post, r => r.Content = new StringContent("PRI * HTTP/2.0"));
+        Assert.Equal(14, http11.BodyLength);
     }
 }
