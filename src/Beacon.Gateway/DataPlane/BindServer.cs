@@ -49,7 +49,7 @@ internal sealed class BindServer : IHttpApplication<HttpContext>, IAsyncDisposab
     {
         // The socket is served as HTTP/1.1; connections that open with the HTTP/2 preface go
         // to an HTTP/2-only server (see H2cHandoff).
-        var handoff = new H2cHandoff();
+        var handoff = new H2cHandoff(new IPEndPoint(address, port).ToString());
         var http2Options = NewOptions(services);
         http2Options.Listen(handoff.Listener.EndPoint, listen => listen.Protocols = HttpProtocols.Http2);
         var http2Server = new KestrelServer(Options.Create(http2Options), handoff, loggerFactory);

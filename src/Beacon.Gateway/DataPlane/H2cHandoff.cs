@@ -18,7 +18,9 @@ internal sealed class H2cHandoff : IConnectionListenerFactory
 {
     private static readonly byte[] Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray();
 
-    public HandoffListener Listener { get; } = new();
+    public H2cHandoff(string bindName) => Listener = new HandoffListener(new HandoffEndPoint(bindName));
+
+    public HandoffListener Listener { get; }
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
@@ -89,11 +91,11 @@ internal sealed class H2cHandoff : IConnectionListenerFactory
         return copy[..(int)start.Length].SequenceEqual(Preface.AsSpan(0, (int)start.Length));
     }
 
-    internal sealed class HandoffListener : IConnectionListener
+    internal sealed class HandoffListener(EndPoint endPoint) : IConnectionListener
     {
         private readonly Channel<ConnectionContext> _queue = Channel.CreateUnbounded<ConnectionContext>();
 
-        public EndPoint EndPoint { get; set; } = new IPEndPoint(IPAddress.Loopback, 0);
+        public EndPoint EndPoint { get; set; } = endPoint;
 
         public bool TryHandOff(ConnectionContext connection) => _queue.Writer.TryWrite(connection);
 
@@ -120,6 +122,12 @@ internal sealed class H2cHandoff : IConnectionListenerFactory
             _queue.Writer.TryComplete();
             return ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary>Names the HTTP/2 server's listener in Kestrel's logs; it has no socket of its own.</summary>
+    private sealed class HandoffEndPoint(string bind) : EndPoint
+    {
+        public override string ToString() => $"{bind} (h2c prior knowledge)";
     }
 
     /// <summary>
