@@ -57,6 +57,9 @@ public sealed class GatewayDataPlane : IAsyncDisposable
             _services.GetRequiredService<IHttpForwarder>(), _http1, _http2, _health, _mirrors, _metrics, options, timeProvider, _logger);
     }
 
+    /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> name of the data plane's instruments (<c>beacon_gateway_*</c>).</summary>
+    public const string MeterName = DataPlaneMetrics.MeterName;
+
     /// <summary>Every bind of the last applied config: serving, or failed with the reason.</summary>
     public IReadOnlyDictionary<(string Address, int Port), BindState> Binds => Volatile.Read(ref _binds);
 
@@ -174,25 +177,31 @@ public sealed class GatewayDataPlane : IAsyncDisposable
         var stops = removed.Select(r => StopBindAsync(r.Key, r.Value)).ToList();
 
         var states = new Dictionary<(string Address, int Port), BindState>();
-        foreach (var (key, (bind, table)) in tables)
+        try
         {
-            if (_servers.TryGetValue(key, out var server))
+            foreach (var (key, (bind, table)) in tables)
             {
-                if (bind.Protocol == ListenerProtocols.Http)
+                if (_servers.TryGetValue(key, out var server))
                 {
-                    server.Table = table;
-                    states[key] = new BindState(true, null);
-                    continue;
+                    if (bind.Protocol == ListenerProtocols.Http)
+                    {
+                        server.Table = table;
+                        states[key] = new BindState(true, null);
+                        continue;
+                    }
+
+                    _servers.Remove(key);
+                    stops.Add(StopBindAsync(key, server));
                 }
 
-                _servers.Remove(key);
-                stops.Add(StopBindAsync(key, server));
+                states[key] = await StartBindAsync(bind, table, ct);
             }
-
-            states[key] = await StartBindAsync(bind, table, ct);
+        }
+        finally
+        {
+            await Task.WhenAll(stops);
         }
 
-        await Task.WhenAll(stops);
         _backends = backends;
         _lastGoodEntries = lastGood;
         _regexes = compiler.Regexes;

@@ -99,8 +99,10 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.Equal("a", (await proxy.EchoAsync("h", "/")).Backend);
     }
 
-    [Fact]
-    public async Task A_removed_bind_lets_in_flight_requests_finish()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_removed_bind_lets_in_flight_requests_finish(bool h2c)
     {
         var second = ProxyHarness.FreePort();
         ProxyConfig Config(int port, bool withSecond) => Proxy(
@@ -109,7 +111,11 @@ public sealed class LifecycleTests : IAsyncLifetime
                 : [Bind(port, Listener(null, VHost("*", Forward("a", Prefix("/"), "a"))))],
             Backends);
         await using var proxy = await ProxyHarness.StartAsync(port => Config(port, true));
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false })
+        {
+            DefaultRequestVersion = h2c ? HttpVersion.Version20 : HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
 
         var inFlight = client.GetAsync($"http://127.0.0.1:{second}/block");
         await _a.Entered.Task;
