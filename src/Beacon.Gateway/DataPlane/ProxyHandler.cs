@@ -62,7 +62,8 @@ internal sealed class ProxyHandler(
 
         // An upgraded connection (WebSocket) is a tunnel that outlives the request; the timeouts
         // bound request/response exchanges, so they would cut every long-lived socket.
-        var timed = context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest != true;
+        var timed = context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest != true &&
+            context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true;
         using var requestTimeout = timed && action.RequestTimeout is { } requestAfter ? new CancellationTokenSource(requestAfter, time) : null;
         foreach (var step in action.PreSteps)
         {
