@@ -1,10 +1,13 @@
 using System.Collections.Immutable;
 using Beacon.Agent.Announcements;
+using Beacon.Agent.Gateway;
+using Beacon.Agent.LocalAddresses;
 using Beacon.Agent.NodeStatus;
 using Beacon.Agent.Status;
 using Beacon.Bgp.Session;
 using Beacon.Bgp.Speaker;
 using Beacon.Cluster;
+using Beacon.Gateway.DataPlane;
 using RouteDirection = Beacon.Bgp.Speaker.RouteDirection;
 
 namespace Beacon.Agent;
@@ -22,6 +25,8 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     private readonly AgentContext _context;
     private readonly IClusterSource _source;
     private readonly BgpSpeaker _speaker;
+    private readonly GatewayRuntime _gateway;
+    private readonly LocalAddressManager? _localAddresses;
     private readonly ILogger _logger;
     private ImmutableHashSet<string> _reportedSourceErrors = [];
     private ImmutableHashSet<string> _reportedDiagnostics = [];
@@ -43,12 +48,22 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
             Metrics = metrics,
         });
         metrics.ObserveStatus(this);
+
+        if (context.Options.GatewayInterface is { } interfaceName)
+        {
+            _localAddresses = LocalAddressManager.Create(interfaceName, context.LoggerFactory.CreateLogger<LocalAddressManager>());
+        }
+
+        _gateway = new GatewayRuntime(
+            new GatewayDataPlane(context.LoggerFactory, context.TimeProvider, new GatewayDataPlaneOptions(), context.MeterFactory),
+            context.TimeProvider,
+            _localAddresses is null ? null : MakeLocalAsync);
     }
 
     /// <summary>The speaker's peers, plus the configured peers the plan refused (shown Idle with the reason).</summary>
     public ISpeakerStatus Speaker => this;
 
-    public IObjectStatusSource ObjectStatus => NoObjectStatus.Instance;
+    public IObjectStatusSource ObjectStatus => _gateway;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -84,7 +99,12 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         }
     }
 
-    public ValueTask DisposeAsync() => _speaker.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        _localAddresses?.Dispose();
+        await _speaker.DisposeAsync();
+    }
 
     public IReadOnlyList<PeerStatus> GetPeers() =>
         [.. _speaker.GetPeers().Concat(Volatile.Read(ref _refused)).OrderBy(p => p.Name, StringComparer.Ordinal)];
@@ -97,7 +117,19 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     {
         _reportedSourceErrors = Report(snapshot.Errors.Select(e => e.ToString()), _reportedSourceErrors, static (logger, text) => Log.SourceError(logger, text));
 
-        var plan = AnnouncementPlanner.Plan(snapshot, _context.Options.NodeName);
+        // The proxy first: a Gateway's addresses are announced only once this node serves it.
+        IReadOnlyList<ServedGateway> served;
+        try
+        {
+            served = await _gateway.ApplyAsync(snapshot, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.GatewayFailed(_logger, e);
+            served = [];
+        }
+
+        var plan = AnnouncementPlanner.Plan(snapshot, _context.Options.NodeName, served);
         _reportedDiagnostics = Report(plan.Diagnostics.Select(d => d.ToString()), _reportedDiagnostics, static (logger, text) => Log.PlanDiagnostic(logger, text));
 
         IReadOnlyList<PeerStatus> refused = [.. plan.Refused.Select(r => new PeerStatus
@@ -124,6 +156,17 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         else
         {
             _context.Readiness.Clear(BgpReadiness);
+        }
+    }
+
+    // Addresses that cannot be added are logged; their binds then fail, so the Gateway is
+    // reported not programmed on this node and its addresses are not announced from it.
+    private async Task MakeLocalAsync(IReadOnlyCollection<System.Net.IPAddress> addresses, CancellationToken cancellationToken)
+    {
+        var result = await _localAddresses!.ApplyAsync(addresses, cancellationToken);
+        foreach (var error in result.Errors)
+        {
+            Log.GatewayAddressFailed(_logger, error.Address.ToString(), error.Message);
         }
     }
 
@@ -157,5 +200,11 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
 
         [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Applied snapshot {Version}: {Peers} peers, {Routes} routes")]
         public static partial void Applied(ILogger logger, long version, int peers, int routes);
+
+        [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Gateway configuration could not be applied; the previous one keeps serving")]
+        public static partial void GatewayFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Gateway address {Address} could not be made local: {Error}")]
+        public static partial void GatewayAddressFailed(ILogger logger, string address, string error);
     }
 }

@@ -26,7 +26,9 @@ static async Task<int> RunAgentAsync(RunOptions options, CancellationToken cance
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
         })
         .SetMinimumLevel(LogLevel.Information)
-        .AddFilter("Microsoft", LogLevel.Warning));
+        .AddFilter("Microsoft", LogLevel.Warning)
+        // YARP logs every forwarded request at Information: far too much for a proxy's hot path.
+        .AddFilter("Yarp", LogLevel.Warning));
     var host = new AgentHost(AgentComposition.Create, loggerFactory, TimeProvider.System);
     return await host.RunAsync(options, cancellationToken);
 }

@@ -15,5 +15,12 @@ public sealed record RunOptions
 
     public IPEndPoint StatusListen { get; init; } = DefaultStatusListen;
 
+    /// <summary>
+    /// The dummy interface Beacon puts Gateway addresses on so its proxy can bind them, or
+    /// null when they are local already (<c>--gateway-interface none</c>; the default with
+    /// <c>--manifests</c>).
+    /// </summary>
+    public string? GatewayInterface { get; init; }
+
     public static IPEndPoint DefaultStatusListen { get; } = new(IPAddress.Loopback, 9179);
 }

@@ -74,7 +74,21 @@ internal static class BeaconCli
             CustomParser = ParseListenAddress,
         };
 
-        var run = new Command("run", "Run the agent.") { manifests, kubeconfig, node, statusListen };
+        var gatewayInterface = new Option<string>("--gateway-interface")
+        {
+            Description = "Dummy interface that Gateway addresses are added to so the proxy can bind them, or 'none' when they are "
+                + $"local already (default: '{LocalAddresses.LocalAddressManager.DefaultInterfaceName}' with an API server, 'none' with --manifests).",
+            HelpName = "NAME|none",
+        };
+        gatewayInterface.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } text && !LocalAddresses.LocalAddressManager.TryParseInterfaceOption(text, out _, out var error))
+            {
+                result.AddError($"--gateway-interface: {error}");
+            }
+        });
+
+        var run = new Command("run", "Run the agent.") { manifests, kubeconfig, node, statusListen, gatewayInterface };
         run.Validators.Add(result =>
         {
             if (result.GetResult(manifests) is not null && result.GetResult(kubeconfig) is not null)
@@ -117,9 +131,18 @@ internal static class BeaconCli
                     ? fromEnvironment
                     : environment.HostName;
 
+            string? gatewayInterfaceName = manifestDirectory is null ? LocalAddresses.LocalAddressManager.DefaultInterfaceName : null;
+            // The validator has rejected anything that does not parse.
+            if (parseResult.GetValue(gatewayInterface) is { } interfaceText
+                && LocalAddresses.LocalAddressManager.TryParseInterfaceOption(interfaceText, out var parsedInterface, out _))
+            {
+                gatewayInterfaceName = parsedInterface;
+            }
+
             var options = new RunOptions
             {
                 ManifestDirectory = manifestDirectory,
+                GatewayInterface = gatewayInterfaceName,
                 KubeconfigPath = kubeconfigPath,
                 NodeName = nodeName,
                 StatusListen = parseResult.GetValue(statusListen)!,
