@@ -8,8 +8,9 @@
 #        | veth
 #   bcnlab-node1   198.51.100.2/24  2001:db8:100::2/64   beacon, AS 64512, node "node1"
 #
-# Only documentation prefixes are used, and only inside the namespaces; bgpd runs
-# without zebra, so nothing is installed in any kernel routing table.
+# Only documentation prefixes are used, and only inside the namespaces; the router's zebra
+# installs the routes Beacon announces in the router namespace's table only, so the
+# Gateway at 203.0.113.80 can be reached from the router.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,7 +19,9 @@ node_ns=bcnlab-node1
 state_dir="$repo_root/.lab/quickstart"
 manifests="$repo_root/examples/quickstart"
 agent_dll="$repo_root/src/Beacon.Agent/bin/Release/net10.0/beacon.dll"
+echo_dll="$repo_root/tests/Beacon.EchoServer/bin/Release/net10.0/beacon-echo.dll"
 vtysh=(vtysh --vty_socket "$state_dir" -d bgpd)
+zebra_socket="$state_dir/zserv.api"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
@@ -44,19 +47,23 @@ if [[ ! -x /usr/lib/frr/bgpd ]] || ! command -v ip >/dev/null; then
 fi
 
 # --- agent ---------------------------------------------------------------------------
-log "building the agent"
+log "building the agent and the echo backend"
 dotnet build "$repo_root/src/Beacon.Agent" -c Release -nologo -v quiet
+dotnet build "$repo_root/tests/Beacon.EchoServer" -c Release -nologo -v quiet
 [[ -f $agent_dll ]] || die "build produced no $agent_dll"
+[[ -f $echo_dll ]] || die "build produced no $echo_dll"
 
 # --- lab -----------------------------------------------------------------------------
+zebra_pid=""
 bgpd_pid=""
 beacon_pid=""
+echo_pid=""
 cleanup() {
     local status=$?
     trap - INT TERM EXIT
     echo
     log "cleaning up"
-    for pid in $beacon_pid $bgpd_pid; do
+    for pid in $beacon_pid $echo_pid $bgpd_pid $zebra_pid; do
         if kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid" 2>/dev/null || true
             for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.3; done
@@ -89,6 +96,9 @@ ip -n "$router_ns" link set node1 up
 ip -n "$node_ns" addr add 198.51.100.2/24 dev eth0
 ip -n "$node_ns" addr add 2001:db8:100::2/64 dev eth0 nodad
 ip -n "$node_ns" link set eth0 up
+# The Gateway's address (examples/quickstart/gateway.yaml): local on the node, as
+# --manifests expects; in a cluster Beacon adds it to its beacon-gw interface itself.
+ip -n "$node_ns" addr add 203.0.113.80/32 dev lo
 
 rm -rf "$state_dir"
 mkdir -p "$state_dir"
@@ -116,9 +126,21 @@ exit
 !
 CONF
 
-log "starting FRR bgpd in $router_ns (AS 64500)"
-# -Z: no zebra, -n: no kernel routes, -S: stay root, -P 0: no TCP vty.
-ip netns exec "$router_ns" /usr/lib/frr/bgpd -Z -n -S \
+log "starting FRR zebra and bgpd in $router_ns (AS 64500)"
+# FRR 8.4's bgpd needs zebra to accept IPv6 next hops with a link-local part (32 bytes,
+# RFC 2545), which Beacon sends to an on-link peer. zebra drops to the frr user.
+chmod 0777 "$state_dir"
+printf 'hostname router-zebra\n' >"$state_dir/zebra.conf"
+ip netns exec "$router_ns" /usr/lib/frr/zebra -f "$state_dir/zebra.conf" -i "$state_dir/zebra.pid" \
+    --vty_socket "$state_dir" -z "$zebra_socket" -A 127.0.0.1 -P 0 --log stdout >"$state_dir/zebra.log" 2>&1 &
+zebra_pid=$!
+for _ in $(seq 1 50); do
+    [[ -S $zebra_socket ]] && break
+    kill -0 "$zebra_pid" 2>/dev/null || die "zebra exited: $(cat "$state_dir/zebra.log")"
+    sleep 0.2
+done
+# -z: zebra's socket, -S: stay root, -P 0: no TCP vty.
+ip netns exec "$router_ns" /usr/lib/frr/bgpd -z "$zebra_socket" -S \
     -f "$state_dir/bgpd.conf" -i "$state_dir/bgpd.pid" --vty_socket "$state_dir" \
     -A 127.0.0.1 -P 0 --log stdout >"$state_dir/bgpd.log" 2>&1 &
 bgpd_pid=$!
@@ -127,6 +149,11 @@ for _ in $(seq 1 50); do
     kill -0 "$bgpd_pid" 2>/dev/null || die "bgpd exited: $(cat "$state_dir/bgpd.log")"
     sleep 0.2
 done
+
+log "starting the echo backend in $node_ns on 127.0.0.1:9000"
+ip netns exec "$node_ns" dotnet "$echo_dll" --listen 127.0.0.1:9000 --name echo --namespace default \
+    >"$state_dir/echo.log" 2>&1 &
+echo_pid=$!
 
 log "starting Beacon in $node_ns (node1, manifests $manifests)"
 ip netns exec "$node_ns" dotnet "$agent_dll" run --manifests "$manifests" --node node1 \
@@ -158,6 +185,9 @@ log "router: show bgp ipv6 unicast"
 "${vtysh[@]}" -c 'show bgp ipv6 unicast'
 log "beacon peers"
 ip netns exec "$node_ns" dotnet "$agent_dll" peers || true
+log "from the router, through the Gateway Beacon announced: curl http://203.0.113.80/shop/cart"
+ip netns exec "$router_ns" curl -s --max-time 5 http://203.0.113.80/shop/cart || echo "(no answer from the Gateway; see $state_dir/beacon.log)"
+echo
 
 cat <<HINT
 
@@ -166,11 +196,13 @@ Service's status.loadBalancer.ingress, or delete the Service) and watch the rout
 
     vtysh --vty_socket $state_dir -c 'show bgp ipv4 unicast'
     ip netns exec $node_ns dotnet $agent_dll routes --peer router --direction advertised
+    ip netns exec $router_ns curl -s http://203.0.113.80/shop/anything
+    ip netns exec $node_ns curl -s http://127.0.0.1:9179/api/v1/status
 
 Logs: $state_dir/bgpd.log and $state_dir/beacon.log. Press Ctrl-C to stop and clean up.
 HINT
 
-while kill -0 "$beacon_pid" 2>/dev/null && kill -0 "$bgpd_pid" 2>/dev/null; do
+while kill -0 "$beacon_pid" 2>/dev/null && kill -0 "$bgpd_pid" 2>/dev/null && kill -0 "$echo_pid" 2>/dev/null; do
     sleep 1
 done
 echo "a daemon exited; see the logs in $state_dir" >&2

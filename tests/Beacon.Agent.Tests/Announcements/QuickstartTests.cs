@@ -38,6 +38,25 @@ public sealed class QuickstartTests
         Assert.Equal(expected, peer.Routes);
     }
 
+    [Fact]
+    public void Quickstart_gateway_is_accepted_served_on_its_address_and_announced_once_served()
+    {
+        var snapshot = ManifestDirectorySource.Load(QuickstartDirectory());
+
+        var translation = Beacon.Gateway.Translation.GatewayTranslator.Translate(snapshot);
+
+        var gateway = Assert.Single(translation.Addresses);
+        Assert.Equal("default/web", gateway.Gateway);
+        Assert.Equal("203.0.113.80", Assert.Single(gateway.Addresses));
+        Assert.Equal(80, Assert.Single(gateway.Ports));
+        var bind = Assert.Single(translation.Config.Binds);
+        Assert.Equal(("203.0.113.80", 80), (bind.Address, bind.Port));
+        Assert.Contains(bind.Listeners.Single().VirtualHosts.Single().Routes, r => r.Route == "default/shop" && r.RuleName == "shop");
+        var served = new ServedGateway(gateway.Gateway, snapshot.Gateways["default/web"].Metadata.Labels, [IPAddress.Parse("203.0.113.80")]);
+        var peer = Assert.Single(AnnouncementPlanner.Plan(snapshot, "node1", [served]).Peers);
+        Assert.Contains(peer.Routes, r => r.Prefix == IPNetwork.Parse("203.0.113.80/32"));
+    }
+
     private static string QuickstartDirectory([CallerFilePath] string thisFile = "")
     {
         var dir = Path.GetDirectoryName(thisFile);
