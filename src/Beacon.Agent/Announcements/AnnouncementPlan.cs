@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Net;
 using Beacon.Bgp.Rib;
 using Beacon.Bgp.Speaker;
 
@@ -60,3 +61,11 @@ internal static class ConfigReasons
     /// <summary>Asks for something Beacon does not do; the peers concerned are not run.</summary>
     public const string Unsupported = "Unsupported";
 }
+
+/// <summary>
+/// A Gateway whose listeners this node's proxy is serving, so its addresses may be announced
+/// from this node (issue 5: only from nodes whose proxy is ready to serve that Gateway).
+/// </summary>
+/// <param name="Name"><c>namespace/name</c>.</param>
+/// <param name="Labels">The Gateway's labels, matched by advertisement selectors.</param>
+internal sealed record ServedGateway(string Name, IDictionary<string, string>? Labels, ImmutableArray<IPAddress> Addresses);

@@ -22,7 +22,16 @@ internal static class AnnouncementPlanner
     public const string ExcludeFromLoadBalancersLabel = "node.kubernetes.io/exclude-from-external-load-balancers";
     public const string ServiceNameLabel = "kubernetes.io/service-name";
 
-    public static AnnouncementPlan Plan(ClusterSnapshot snapshot, string nodeName) => Plan(new Context(snapshot, nodeName, planRoutes: true));
+    public static AnnouncementPlan Plan(ClusterSnapshot snapshot, string nodeName) => Plan(snapshot, nodeName, []);
+
+    /// <summary>
+    /// Plans the node, also announcing the addresses of the Gateways this node's proxy is
+    /// ready to serve: a Gateway is announced like a LoadBalancer Service, by every
+    /// <c>Service</c> advertisement with <c>LoadBalancerIP</c> addresses whose selector
+    /// matches the Gateway's labels.
+    /// </summary>
+    public static AnnouncementPlan Plan(ClusterSnapshot snapshot, string nodeName, IReadOnlyList<ServedGateway> gateways) =>
+        Plan(new Context(snapshot, nodeName, planRoutes: true, gateways));
 
     /// <summary>
     /// The configuration problems of one node's plan (conflicts, references, what cannot be
@@ -272,7 +281,7 @@ internal static class AnnouncementPlanner
                 : [];
         }
 
-        return ServicePrefixes(context, entry, family);
+        return ServicePrefixes(context, entry, family).Concat(GatewayPrefixes(context, entry, family));
     }
 
     private static IEnumerable<IPNetwork> ServicePrefixes(Context context, BgpAdvertisementEntry entry, AddressFamily family)
@@ -314,6 +323,32 @@ internal static class AnnouncementPlanner
                     {
                         yield return Mask(address, length);
                     }
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<IPNetwork> GatewayPrefixes(Context context, BgpAdvertisementEntry entry, AddressFamily family)
+    {
+        if (context.NodeLabels?.ContainsKey(ExcludeFromLoadBalancersLabel) == true
+            || entry.Service?.Addresses?.Contains(ServiceAddressKinds.LoadBalancerIp) != true)
+        {
+            yield break;
+        }
+
+        var length = family == AddressFamily.InterNetwork ? entry.Service.AggregationLengthIPv4 ?? 32 : entry.Service.AggregationLengthIPv6 ?? 128;
+        foreach (var gateway in context.Gateways)
+        {
+            if (entry.Selector is not null && !LabelSelectors.Matches(entry.Selector, gateway.Labels))
+            {
+                continue;
+            }
+
+            foreach (var address in gateway.Addresses)
+            {
+                if (address.AddressFamily == family)
+                {
+                    yield return Mask(address, length);
                 }
             }
         }
@@ -461,8 +496,9 @@ internal static class AnnouncementPlanner
         private readonly HashSet<PlanDiagnostic> _seen = [];
         private readonly Dictionary<object, bool> _validity = new(ReferenceEqualityComparer.Instance);
 
-        public Context(ClusterSnapshot snapshot, string nodeName, bool planRoutes)
+        public Context(ClusterSnapshot snapshot, string nodeName, bool planRoutes, IReadOnlyList<ServedGateway>? gateways = null)
         {
+            Gateways = gateways ?? [];
             Snapshot = snapshot;
             NodeName = nodeName;
             PlanRoutes = planRoutes;
@@ -492,6 +528,9 @@ internal static class AnnouncementPlanner
         public bool PlanRoutes { get; }
 
         public string NodeName { get; }
+
+        /// <summary>The Gateways whose listeners this node's proxy serves.</summary>
+        public IReadOnlyList<ServedGateway> Gateways { get; }
 
         public V1Node? Node { get; }
 

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Beacon.Agent.Announcements;
 using Beacon.Cluster.Manifests;
 
@@ -32,7 +34,7 @@ public sealed class AnnouncementPlannerGoldenTests
         var nodeFile = Path.Combine(dir, "node.txt");
         var node = File.Exists(nodeFile) ? File.ReadAllText(nodeFile).Trim() : "node1";
 
-        var actual = PlanJson.Serialize(AnnouncementPlanner.Plan(snapshot, node));
+        var actual = PlanJson.Serialize(AnnouncementPlanner.Plan(snapshot, node, ServedGateways(dir)));
 
         var expectedFile = Path.Combine(dir, "expected.json");
         if (Environment.GetEnvironmentVariable("BEACON_UPDATE_GOLDEN") == "1")
@@ -73,6 +75,22 @@ public sealed class AnnouncementPlannerGoldenTests
         var dir = Path.Combine(TestDataDirectory(), "attribute-merge");
         var snapshot = ManifestDirectorySource.LoadText(File.ReadAllText(Path.Combine(dir, "input.yaml")));
         Assert.Equal(PlanJson.Serialize(AnnouncementPlanner.Plan(snapshot, "node1")), PlanJson.Serialize(AnnouncementPlanner.Plan(snapshot, "node1")));
+    }
+
+    /// <summary>The Gateways the node's proxy serves, from <c>gateways.json</c> when the case has one.</summary>
+    private static IReadOnlyList<ServedGateway> ServedGateways(string dir)
+    {
+        var file = Path.Combine(dir, "gateways.json");
+        if (!File.Exists(file))
+        {
+            return [];
+        }
+
+        using var json = JsonDocument.Parse(File.ReadAllText(file));
+        return [.. json.RootElement.EnumerateArray().Select(g => new ServedGateway(
+            g.GetProperty("name").GetString()!,
+            g.GetProperty("labels").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
+            [.. g.GetProperty("addresses").EnumerateArray().Select(a => IPAddress.Parse(a.GetString()!))]))];
     }
 
     private static string TestDataDirectory([CallerFilePath] string thisFile = "") =>
