@@ -87,6 +87,9 @@ public sealed partial class KubernetesClusterSource : IClusterSource
                 absentKindRelist ?? TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>The resources the source lists and watches cluster-wide, as <c>plural[.group]</c> (Secrets aside).</summary>
+    internal IEnumerable<string> Resources => _informers.Select(i => i.Resource);
+
     public async IAsyncEnumerable<ClusterSnapshot> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
