@@ -119,6 +119,14 @@ public sealed class GatewayApiSourceTests : IAsyncLifetime
                 && s.Namespaces["kube-public"].Metadata.Labels is { } labels && labels.TryGetValue("shared", out var shared) && shared == "yes",
             "the route deleted, the Gateway's status address and the namespace label");
         Assert.True(changed.Version > first.Version);
+
+        // Deleting a CRD takes its objects away (the watch is answered 404): the kind is empty
+        // again, and that is no outage.
+        _server.Store.Unregister(GatewayApiGroup.Group, "httproutes");
+        _server.Store.Unregister(GatewayApiGroup.Group, "gateways");
+        var deleted = await NextAsync(snapshots, s => s.Gateways.IsEmpty, "the Gateways gone with their CRD");
+        Assert.Null(deleted.Unavailable);
+        Assert.Single(deleted.GatewayClasses);
         await stop.CancelAsync();
     }
 
