@@ -1,7 +1,7 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using Beacon.Cluster.Ipam;
 using Beacon.Cluster.Model.GatewayApi;
+using Beacon.Cluster.Validation;
 using Beacon.Gateway.Status;
 using Beacon.Gateway.Translation;
 using k8s;
@@ -104,7 +104,7 @@ internal static class GatewayStatusMerge
         foreach (var entry in gateway.Spec.Addresses ?? [])
         {
             if ((entry.Type ?? GatewayAddressTypes.IPAddress) == GatewayAddressTypes.IPAddress
-                && IPAddress.TryParse(entry.Value, out var literal))
+                && ObjectValidator.TryParseIp(entry.Value, out var literal))
             {
                 addresses.Add(literal.ToString());
             }

@@ -104,7 +104,8 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
                 Exception? watchError = null;
                 await foreach (var (type, obj) in _client.WatchAsync(resourceVersion, e =>
                 {
-                    // A 404 on the watch of an optional kind: its CRD was deleted; the list says so.
+                    // 410: our resourceVersion was compacted away. 404 on the watch of a kind that
+                    // may be absent: its CRD was deleted. Either way the next list tells.
                     if (e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone }
                         || (_absentRelist is not null && e is KubernetesException { Status.Code: (int)HttpStatusCode.NotFound }))
                     {
