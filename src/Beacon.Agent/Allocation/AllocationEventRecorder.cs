@@ -3,6 +3,7 @@ using System.Net;
 using Beacon.Cluster;
 using Beacon.Cluster.Ipam;
 using Beacon.Cluster.Model;
+using Beacon.Cluster.Model.GatewayApi;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -99,7 +100,12 @@ internal sealed partial class AllocationEventRecorder
             },
             InvolvedObject = new V1ObjectReference
             {
-                ApiVersion = key.Object.Kind == LoadBalancerIpPool.KindName ? BeaconApi.ApiVersion : "v1",
+                ApiVersion = key.Object.Kind switch
+                {
+                    LoadBalancerIpPool.KindName => BeaconApi.ApiVersion,
+                    Cluster.Model.GatewayApi.Gateway.KindName => GatewayApiGroup.ApiVersionV1,
+                    _ => "v1",
+                },
                 Kind = key.Object.Kind,
                 NamespaceProperty = key.Object.Namespace,
                 Name = key.Object.Name,
@@ -146,6 +152,7 @@ internal sealed partial class AllocationEventRecorder
     {
         "Service" => snapshot.Services.GetValueOrDefault($"{reference.Namespace}/{reference.Name}"),
         LoadBalancerIpPool.KindName => snapshot.IpPools.GetValueOrDefault(reference.Name),
+        Cluster.Model.GatewayApi.Gateway.KindName => snapshot.Gateways.GetValueOrDefault($"{reference.Namespace}/{reference.Name}"),
         _ => null,
     };
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Beacon.Agent.Announcements;
+using Beacon.Agent.Gateway;
 using Beacon.Cluster;
 using Beacon.Cluster.Ipam;
 using Beacon.Cluster.Model;
@@ -20,7 +21,9 @@ namespace Beacon.Agent.Allocation;
 /// <c>beacon-allocator</c> Lease, and only the leader plans (<see cref="IpAllocator.Plan"/>)
 /// and writes Service addresses, Service and pool conditions, pool counts and Events, and the
 /// <c>Accepted</c> condition of every BGPClusterConfig, BGPPeerConfig and BGPAdvertisement
-/// (<see cref="ConfigConditions"/>): facts about the whole cluster, so one agent writes them.
+/// (<see cref="ConfigConditions"/>), and the status of the Gateway API objects of Beacon's
+/// class with their assigned addresses (<see cref="GatewayStatusWriter"/>): facts about the
+/// whole cluster, so one agent writes them.
 /// The plan is a pure function of the snapshot that keeps every address a Service holds, so
 /// a new leader carries on where the old one stopped without renumbering anything.
 /// </summary>
@@ -37,6 +40,7 @@ public sealed partial class AllocatorController
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly AllocationEventRecorder _events;
+    private readonly GatewayStatusWriter _gatewayStatus;
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private ClusterSnapshot? _latest;
     private volatile bool _leading;
@@ -48,6 +52,7 @@ public sealed partial class AllocatorController
         _time = time ?? TimeProvider.System;
         _logger = loggers.CreateLogger<AllocatorController>();
         _events = new AllocationEventRecorder(client, options.Identity, _time, _logger);
+        _gatewayStatus = new GatewayStatusWriter(client, loggers, _time);
     }
 
     /// <summary>True while this agent holds the Lease and writes.</summary>
@@ -179,6 +184,8 @@ public sealed partial class AllocatorController
         {
             await WriteAsync(ClusterSnapshot.DisplayName(config.Object), () => WriteConfigConditionAsync(config, term));
         }
+
+        await _gatewayStatus.WriteAsync(snapshot, plan, term);
     }
 
     private async Task WriteAsync(string what, Func<Task> write)

@@ -14,7 +14,17 @@ namespace Beacon.Cluster.Ipam;
 public sealed record AllocationPlan(
     ImmutableArray<ServiceAllocation> Services,
     ImmutableArray<PoolStatusPlan> Pools,
-    ImmutableArray<AllocationEvent> Events);
+    ImmutableArray<AllocationEvent> Events)
+{
+    /// <summary>Every Gateway of Beacon's class that asks for an assigned address, by key.</summary>
+    public ImmutableArray<GatewayAllocation> Gateways { get; init; } = [];
+}
+
+/// <summary>
+/// The assigned addresses a Gateway should have in <c>status.addresses</c> (type IPAddress),
+/// besides the literals of its <c>spec.addresses</c>: one, or none when no pool could give one.
+/// </summary>
+public sealed record GatewayAllocation(string Namespace, string Name, ImmutableArray<IPAddress> Addresses);
 
 /// <summary>
 /// The addresses a LoadBalancer Service should have in <c>status.loadBalancer.ingress</c>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
 using Beacon.Cluster.Model;
+using Beacon.Cluster.Model.GatewayApi;
 using Beacon.Cluster.Validation;
 using k8s.Models;
 
@@ -44,10 +45,27 @@ namespace Beacon.Cluster.Ipam;
 /// then name) gets a <c>Conflict</c> condition and makes no new allocations, so adding a pool
 /// can never disturb an existing one.</item>
 /// </list>
+/// <para>Gateways of Beacon's class (a GatewayClass whose <c>spec.controllerName</c> is
+/// <see cref="GatewayControllerName"/>) share the address space with Services, so no address
+/// is ever given to a Service and a Gateway at once:</para>
+/// <list type="bullet">
+/// <item>Every IP literal in such a Gateway's <c>spec.addresses</c> that lies in a pool is
+/// reserved before anything else: a Service holding it loses it, and no one is given it.</item>
+/// <item>A Gateway that asks for an assigned address (no <c>spec.addresses</c>, or an
+/// IPAddress entry without a value, as the translator reads it) gets one address, kept in its
+/// <c>status.addresses</c>: pass 1 keeps the one it has there while a pool that selects the
+/// Gateway holds it; pass 2 (after the Services') gives the lowest free address of the first
+/// enabled, non-conflicting pool by name that selects it, IPv4 before IPv6.</item>
+/// <item>A pool selects a Gateway with the same <c>spec.serviceSelector</c> it applies to
+/// Services, matched against the Gateway's <c>metadata.labels</c>.</item>
+/// </list>
 /// </remarks>
 public static class IpAllocator
 {
     public const string BeaconLoadBalancerClass = "beacon.dev/bgp";
+
+    /// <summary>The <c>spec.controllerName</c> of Beacon's GatewayClasses (the gateway translator's <c>ControllerName</c>).</summary>
+    public const string GatewayControllerName = "beacon.dev/gateway-controller";
 
     public const string RequestAnnotation = "beacon.dev/ip";
 
@@ -76,7 +94,24 @@ public static class IpAllocator
             .ThenBy(w => w.Key, StringComparer.Ordinal)
             .ToList();
 
+        var gateways = snapshot.Gateways.Values
+            .Where(g => IsBeaconGateway(g, snapshot))
+            .Select(g => new GatewayWork(g))
+            .OrderBy(w => w.Created)
+            .ThenBy(w => w.Key, StringComparer.Ordinal)
+            .ToList();
+
+        foreach (var work in gateways)
+        {
+            Reserve(work, pools, book);
+        }
+
         foreach (var work in services)
+        {
+            KeepExisting(work, pools, book, events);
+        }
+
+        foreach (var work in gateways)
         {
             KeepExisting(work, pools, book, events);
         }
@@ -86,12 +121,131 @@ public static class IpAllocator
             Complete(work, pools, book, events);
         }
 
+        foreach (var work in gateways)
+        {
+            Complete(work, pools, book, events);
+        }
+
         var allocations = services
             .OrderBy(w => w.Key, StringComparer.Ordinal)
             .Select(w => w.ToAllocation())
             .ToImmutableArray();
+        var gatewayAllocations = gateways
+            .Where(w => w.WantsAssigned)
+            .OrderBy(w => w.Key, StringComparer.Ordinal)
+            .Select(w => new GatewayAllocation(w.Reference.Namespace!, w.Reference.Name, w.Holding is { } h ? [h.Address] : []))
+            .ToImmutableArray();
         var poolStatus = pools.Select(p => p.ToStatus(book)).ToImmutableArray();
-        return new AllocationPlan(allocations, poolStatus, [.. events]);
+        return new AllocationPlan(allocations, poolStatus, [.. events]) { Gateways = gatewayAllocations };
+    }
+
+    /// <summary>Whether the Gateway's class is one of Beacon's.</summary>
+    public static bool IsBeaconGateway(Gateway gateway, ClusterSnapshot snapshot) =>
+        gateway.Spec.GatewayClassName is { } className
+        && snapshot.GatewayClasses.GetValueOrDefault(className)?.Spec.ControllerName == GatewayControllerName;
+
+    private static void Reserve(GatewayWork work, List<Pool> pools, AddressBook book)
+    {
+        foreach (var address in work.Static)
+        {
+            var family = IpAddresses.FamilyOf(address);
+            var number = IpAddresses.ToNumber(address);
+            if (pools.Any(p => p.Holds(family, number)) && book.OwnerOf(family, number) is null)
+            {
+                book.Take(family, number, work.Owner with { Reserved = true });
+            }
+        }
+    }
+
+    private static void KeepExisting(GatewayWork work, List<Pool> pools, AddressBook book, List<AllocationEvent> events)
+    {
+        if (!work.WantsAssigned)
+        {
+            return;
+        }
+
+        var addresses = work.Gateway.Status?.Addresses ?? [];
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            if ((addresses[i].Type ?? GatewayAddressTypes.IPAddress) != GatewayAddressTypes.IPAddress || string.IsNullOrEmpty(addresses[i].Value))
+            {
+                continue;
+            }
+
+            var text = addresses[i].Value!;
+            string why;
+            if (!ObjectValidator.TryParseIp(text, out var address))
+            {
+                why = $"'{text}' is not an IP address";
+            }
+            else if (work.Static.Contains(address))
+            {
+                continue;
+            }
+            else
+            {
+                var family = IpAddresses.FamilyOf(address);
+                var number = IpAddresses.ToNumber(address);
+                if (work.Holding is not null)
+                {
+                    why = $"{address} is a second assigned address; a Gateway gets one";
+                }
+                else if (pools.FirstOrDefault(p => p.Selects(work.Gateway.Metadata?.Labels) && p.Holds(family, number)) is not { } pool)
+                {
+                    why = $"{address} is in no {LoadBalancerIpPool.KindName} that selects this Gateway (spec.serviceSelector against its labels)";
+                }
+                else if (book.OwnerOf(family, number) is { } owner)
+                {
+                    why = $"{address} is {owner.Describe()}";
+                }
+                else
+                {
+                    book.Take(family, number, work.Owner);
+                    work.Holding = new Holding(address, pool.Name, New: false);
+                    continue;
+                }
+            }
+
+            events.Add(new(AllocationEvent.Warning, "IPReleased", work.Reference, $"status.addresses[{i}].value", why));
+        }
+    }
+
+    private static void Complete(GatewayWork work, List<Pool> pools, AddressBook book, List<AllocationEvent> events)
+    {
+        if (!work.WantsAssigned || work.Holding is not null)
+        {
+            return;
+        }
+
+        var selecting = pools.Where(p => p.Selects(work.Gateway.Metadata?.Labels)).ToList();
+        if (selecting.Count == 0)
+        {
+            events.Add(new(AllocationEvent.Warning, "AllocationFailed", work.Reference, "metadata.labels", $"no {LoadBalancerIpPool.KindName} selects this Gateway (spec.serviceSelector against its labels)"));
+            return;
+        }
+
+        var active = selecting.Where(p => p.Allocates).ToList();
+        if (active.Count == 0)
+        {
+            events.Add(new(AllocationEvent.Warning, "AllocationFailed", work.Reference, string.Empty, $"every {LoadBalancerIpPool.KindName} that selects this Gateway makes no new allocations: {string.Join(", ", selecting.Select(p => $"{p.Name} ({p.Why})"))}"));
+            return;
+        }
+
+        foreach (var family in new[] { IpFamily.IPv4, IpFamily.IPv6 })
+        {
+            foreach (var pool in active.Where(p => p.Serves(family)))
+            {
+                if (pool.TryFindFree(family, book, out var free))
+                {
+                    book.Take(family, free, work.Owner);
+                    work.Holding = new Holding(IpAddresses.ToAddress(family, free), pool.Name, New: true);
+                    events.Add(new(AllocationEvent.Normal, "IPAllocated", work.Reference, "status.addresses", $"{work.Holding.Address} from {LoadBalancerIpPool.KindName} {pool.Name}"));
+                    return;
+                }
+            }
+        }
+
+        events.Add(new(AllocationEvent.Warning, "AllocationFailed", work.Reference, string.Empty, $"no free address in {LoadBalancerIpPool.KindName} {string.Join(", ", active.Select(p => p.Name))}"));
     }
 
     private static List<Pool> BuildPools(ClusterSnapshot snapshot, List<AllocationEvent> events)
@@ -172,11 +326,11 @@ public static class IpAllocator
                 }
                 else if (book.OwnerOf(family, number) is { } owner)
                 {
-                    why = $"{address} is held by the older Service {owner.Key}";
+                    why = $"{address} is {owner.Describe()}";
                 }
                 else
                 {
-                    book.Take(family, number, work);
+                    book.Take(family, number, work.Owner);
                     work.Holdings[family] = new Holding(address, pool.Name, New: false);
                     continue;
                 }
@@ -242,7 +396,7 @@ public static class IpAllocator
             {
                 if (pool.TryFindFree(family, book, out var free))
                 {
-                    book.Take(family, free, work);
+                    book.Take(family, free, work.Owner);
                     work.Holdings[family] = new Holding(IpAddresses.ToAddress(family, free), pool.Name, New: true);
                     found = true;
                     break;
@@ -320,10 +474,10 @@ public static class IpAllocator
 
         if (book.OwnerOf(family, number) is { } owner)
         {
-            return new("IPConflict", work.RequestField, $"requested {requested} is in use by Service {owner.Key}");
+            return new("IPConflict", work.RequestField, $"requested {requested} is in use by {owner.Kind} {owner.Key}{(owner.Reserved ? " (its spec.addresses)" : string.Empty)}");
         }
 
-        book.Take(family, number, work);
+        book.Take(family, number, work.Owner);
         work.Holdings[family] = new Holding(requested, pool.Name, New: true);
         return null;
     }
@@ -366,6 +520,57 @@ public static class IpAllocator
 
     private sealed record Holding(IPAddress Address, string Pool, bool New);
 
+    /// <summary>Who holds an address in the book; <paramref name="Reserved"/> for a Gateway's <c>spec.addresses</c>.</summary>
+    private sealed record Owner(string Kind, string Key, bool Reserved)
+    {
+        // Owners are visited oldest first within a kind; Services before Gateways.
+        public string Describe() => Reserved
+            ? $"reserved by {Kind} {Key} in its spec.addresses"
+            : Kind == "Service" ? $"held by the older Service {Key}" : $"held by {Kind} {Key}";
+    }
+
+    private sealed class GatewayWork
+    {
+        public GatewayWork(Gateway gateway)
+        {
+            Gateway = gateway;
+            Key = ClusterSnapshot.KeyOf(gateway);
+            Reference = new(Gateway.KindName, gateway.Metadata?.NamespaceProperty ?? "default", gateway.Metadata?.Name ?? string.Empty);
+            Owner = new(Gateway.KindName, Key, Reserved: false);
+            Created = gateway.Metadata?.CreationTimestamp ?? DateTime.MinValue;
+            var spec = gateway.Spec.Addresses ?? [];
+            WantsAssigned = spec.Count == 0;
+            foreach (var entry in spec.Where(a => (a.Type ?? GatewayAddressTypes.IPAddress) == GatewayAddressTypes.IPAddress))
+            {
+                if (string.IsNullOrEmpty(entry.Value))
+                {
+                    WantsAssigned = true;
+                }
+                else if (ObjectValidator.TryParseIp(entry.Value, out var address))
+                {
+                    Static.Add(address);
+                }
+            }
+        }
+
+        public Gateway Gateway { get; }
+
+        public string Key { get; }
+
+        public ObjectReference Reference { get; }
+
+        public Owner Owner { get; }
+
+        public DateTime Created { get; }
+
+        /// <summary>The IP literals of spec.addresses.</summary>
+        public List<IPAddress> Static { get; } = [];
+
+        public bool WantsAssigned { get; }
+
+        public Holding? Holding { get; set; }
+    }
+
     private sealed class ServiceWork
     {
         public ServiceWork(V1Service service, List<AllocationEvent> events)
@@ -373,6 +578,7 @@ public static class IpAllocator
             Service = service;
             Key = ClusterSnapshot.KeyOf(service);
             Reference = new("Service", service.Metadata?.NamespaceProperty ?? "default", service.Metadata?.Name ?? string.Empty);
+            Owner = new("Service", Key, Reserved: false);
             Created = service.Metadata?.CreationTimestamp ?? DateTime.MinValue;
             (Families, Policy) = ReadFamilies(service.Spec!);
             Condition = new(AllocatedCondition, false, "Pending", string.Empty);
@@ -384,6 +590,8 @@ public static class IpAllocator
         public string Key { get; }
 
         public ObjectReference Reference { get; }
+
+        public Owner Owner { get; }
 
         public DateTime Created { get; }
 
@@ -532,8 +740,10 @@ public static class IpAllocator
 
         public string Why => Disabled ? "spec.disabled is true" : "its blocks conflict with an older pool";
 
-        public bool Selects(V1Service service) =>
-            Object.Spec?.ServiceSelector is not { } selector || LabelSelectors.Matches(selector, service.Metadata?.Labels);
+        public bool Selects(V1Service service) => Selects(service.Metadata?.Labels);
+
+        public bool Selects(IDictionary<string, string>? labels) =>
+            Object.Spec?.ServiceSelector is not { } selector || LabelSelectors.Matches(selector, labels);
 
         public RangeSet? Ranges(IpFamily family) => _ranges.GetValueOrDefault(family);
 
@@ -585,13 +795,13 @@ public static class IpAllocator
             [IpFamily.IPv6] = [],
         };
 
-        private readonly Dictionary<(IpFamily, UInt128), ServiceWork> _owners = [];
+        private readonly Dictionary<(IpFamily, UInt128), Owner> _owners = [];
 
         public SortedSet<UInt128> Used(IpFamily family) => _used[family];
 
-        public ServiceWork? OwnerOf(IpFamily family, UInt128 address) => _owners.GetValueOrDefault((family, address));
+        public Owner? OwnerOf(IpFamily family, UInt128 address) => _owners.GetValueOrDefault((family, address));
 
-        public void Take(IpFamily family, UInt128 address, ServiceWork owner)
+        public void Take(IpFamily family, UInt128 address, Owner owner)
         {
             _used[family].Add(address);
             _owners[(family, address)] = owner;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Beacon.Cluster.Model;
+using Beacon.Cluster.Model.GatewayApi;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -16,6 +17,12 @@ namespace Beacon.Cluster.Kubernetes;
 /// <see cref="ClusterSnapshot.Unavailable"/>; nothing is withdrawn because a watch broke.
 /// </summary>
 /// <remarks>
+/// <para>The Gateway API kinds (GatewayClass, Gateway, HTTPRoute of
+/// <c>gateway.networking.k8s.io/v1</c>, ReferenceGrant of <c>v1beta1</c>, its storage version in
+/// v1.6.1) come from CRDs the user installs from upstream. While they are not installed the API
+/// server answers 404: those kinds are then empty, never an outage, and are listed again every
+/// <c>absentKindRelist</c> (30 s by default) so CRDs installed later are picked up.</para>
+/// <para>
 /// Secrets are not watched as a resource: each Secret a BGPPeerConfig names in
 /// <c>spec.authSecretRef</c> gets an informer of its own, a namespaced list/watch with
 /// <c>fieldSelector=metadata.name=…</c>, started and stopped as the references change, so no
@@ -25,7 +32,7 @@ namespace Beacon.Cluster.Kubernetes;
 /// <see cref="ClusterSnapshot.Errors"/> under its object name, <c>Secret namespace/name</c>, so
 /// the peers that need it are refused with that reason instead of waiting for ever; it is not
 /// an outage of the source, so it does not set <see cref="ClusterSnapshot.Unavailable"/>. One
-/// that listed and then fails keeps its last state, like every other informer.
+/// that listed and then fails keeps its last state, like every other informer.</para>
 /// </remarks>
 public sealed partial class KubernetesClusterSource : IClusterSource
 {
@@ -45,7 +52,8 @@ public sealed partial class KubernetesClusterSource : IClusterSource
         TimeProvider? time = null,
         InformerBackoff? backoff = null,
         int watchTimeoutSeconds = 300,
-        TimeSpan? coalesce = null)
+        TimeSpan? coalesce = null,
+        TimeSpan? absentKindRelist = null)
     {
         _client = client;
         _time = time ?? TimeProvider.System;
@@ -66,8 +74,21 @@ public sealed partial class KubernetesClusterSource : IClusterSource
             Informer(ResourceClients.Custom<BgpAdvertisement>(client, "bgpadvertisements", watchTimeoutSeconds)),
             Informer(ResourceClients.Custom<LoadBalancerIpPool>(client, "loadbalancerippools", watchTimeoutSeconds)),
             Informer(ResourceClients.Custom<BgpNodeState>(client, "bgpnodestates", watchTimeoutSeconds)),
+            Informer(ResourceClients.Namespaces(client, watchTimeoutSeconds)),
+            GatewayApiInformer<GatewayClass>(GatewayApiGroup.V1, "gatewayclasses"),
+            GatewayApiInformer<Gateway>(GatewayApiGroup.V1, "gateways"),
+            GatewayApiInformer<HttpRoute>(GatewayApiGroup.V1, "httproutes"),
+            GatewayApiInformer<ReferenceGrant>(GatewayApiGroup.V1Beta1, "referencegrants"),
         ];
+
+        ResourceInformer<T> GatewayApiInformer<T>(string version, string plural)
+            where T : class, IKubernetesObject<V1ObjectMeta> =>
+            new(ResourceClients.Custom<T>(client, GatewayApiGroup.Group, version, plural, watchTimeoutSeconds), _time, _informerLogger, _backoff,
+                absentKindRelist ?? TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>The resources the source lists and watches cluster-wide, as <c>plural[.group]</c> (Secrets aside).</summary>
+    internal IEnumerable<string> Resources => _informers.Select(i => i.Resource);
 
     public async IAsyncEnumerable<ClusterSnapshot> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -72,6 +72,16 @@ internal static class ResourceClients
         (rv, onError, ct) => client.CoreV1.WatchListNodeAsync(
             allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct));
 
+    public static ResourceClient<V1Namespace> Namespaces(IKubernetes client, int watchTimeoutSeconds) => new(
+        "namespaces",
+        async (cont, limit, ct) =>
+        {
+            var list = await client.CoreV1.ListNamespaceAsync(continueParameter: cont, limit: limit, cancellationToken: ct);
+            return new(list.Items, list.Metadata.ResourceVersion, list.Metadata.ContinueProperty);
+        },
+        (rv, onError, ct) => client.CoreV1.WatchListNamespaceAsync(
+            allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct));
+
     /// <summary>
     /// One Secret, by a namespaced list and watch with <c>fieldSelector=metadata.name=…</c>: only that
     /// Secret ever reaches the node, and RBAC can grant exactly this (a Role whose <c>resourceNames</c>
@@ -95,17 +105,26 @@ internal static class ResourceClients
 
     /// <summary>A cluster-scoped custom resource of Beacon's API group.</summary>
     public static ResourceClient<T> Custom<T>(IKubernetes client, string plural, int watchTimeoutSeconds)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        Custom<T>(client, BeaconApi.Group, BeaconApi.Version, plural, watchTimeoutSeconds);
+
+    /// <summary>
+    /// A custom resource of any group, cluster-scoped or namespaced: for a namespaced one the
+    /// path without a namespace (<c>/apis/{group}/{version}/{plural}</c>) lists and watches
+    /// every namespace.
+    /// </summary>
+    public static ResourceClient<T> Custom<T>(IKubernetes client, string group, string version, string plural, int watchTimeoutSeconds)
         where T : class, IKubernetesObject<V1ObjectMeta> => new(
-        $"{plural}.{BeaconApi.Group}",
+        $"{plural}.{group}",
         async (cont, limit, ct) =>
         {
             var body = await client.CustomObjects.ListClusterCustomObjectAsync(
-                BeaconApi.Group, BeaconApi.Version, plural, continueParameter: cont, limit: limit, cancellationToken: ct);
+                group, version, plural, continueParameter: cont, limit: limit, cancellationToken: ct);
             var list = Convert<CustomResourceList<T>>(body);
             return new(list.Items ?? [], list.Metadata?.ResourceVersion ?? "", list.Metadata?.ContinueProperty);
         },
         (rv, onError, ct) => ConvertEvents<T>(client.CustomObjects.WatchListClusterCustomObjectAsync(
-            BeaconApi.Group, BeaconApi.Version, plural,
+            group, version, plural,
             allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: watchTimeoutSeconds, onError: onError, cancellationToken: ct), onError, ct));
 
     // The custom-objects API hands back untyped JSON; our models are the types.

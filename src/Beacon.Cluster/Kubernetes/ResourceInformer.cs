@@ -27,6 +27,13 @@ internal interface IResourceClient<T>
 /// from the last resourceVersion when a watch ends; re-lists when the server says that version
 /// is gone (410); backs off on errors and keeps serving its last state meanwhile.
 /// </summary>
+/// <remarks>
+/// A resource whose CustomResourceDefinition may not be installed (the Gateway API kinds are
+/// installed by the user, from upstream) is given an <c>absentRelist</c> interval: a 404 from
+/// the API server then means "no such kind here", not an outage. The informer counts as
+/// listed with no objects, so it never holds back a snapshot, logs that once, and lists again
+/// after the interval, so a CRD installed later is picked up without a restart.
+/// </remarks>
 internal sealed partial class ResourceInformer<T> : IResourceInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
@@ -37,17 +44,20 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly InformerBackoff _backoff;
+    private readonly TimeSpan? _absentRelist;
     private ImmutableDictionary<string, T> _items = ImmutableDictionary<string, T>.Empty.WithComparers(StringComparer.Ordinal);
     private string? _problem = "not listed yet";
     private string? _failure;
     private bool _synced;
+    private bool _absent;
 
-    public ResourceInformer(IResourceClient<T> client, TimeProvider time, ILogger logger, InformerBackoff backoff)
+    public ResourceInformer(IResourceClient<T> client, TimeProvider time, ILogger logger, InformerBackoff backoff, TimeSpan? absentRelist = null)
     {
         _client = client;
         _time = time;
         _logger = logger;
         _backoff = backoff;
+        _absentRelist = absentRelist;
     }
 
     /// <summary>Raised (on the informer's task) after the cache or <see cref="Problem"/> changed.</summary>
@@ -94,7 +104,10 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
                 Exception? watchError = null;
                 await foreach (var (type, obj) in _client.WatchAsync(resourceVersion, e =>
                 {
-                    if (e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
+                    // 410: our resourceVersion was compacted away. 404 on the watch of a kind that
+                    // may be absent: its CRD was deleted. Either way the next list tells.
+                    if (e is KubernetesException { Status.Code: (int)HttpStatusCode.Gone }
+                        || (_absentRelist is not null && e is KubernetesException { Status.Code: (int)HttpStatusCode.NotFound }))
                     {
                         expired = true;
                     }
@@ -126,6 +139,13 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound && _absentRelist is { } relist)
+            {
+                MarkAbsent(relist);
+                resourceVersion = null;
+                failures = 0;
+                await DelayAsync(relist, cancellationToken);
             }
             catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Gone)
             {
@@ -190,6 +210,12 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
         }
         while (token is not null);
 
+        if (_absent)
+        {
+            _absent = false;
+            Log.Installed(_logger, Resource);
+        }
+
         Volatile.Write(ref _items, items.ToImmutable());
         Volatile.Write(ref _failure, null);
         Volatile.Write(ref _synced, true);
@@ -220,6 +246,26 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
         }
 
         return string.IsNullOrEmpty(version) ? null : version;
+    }
+
+    /// <summary>The kind is not served: an empty, listed cache with no problem.</summary>
+    private void MarkAbsent(TimeSpan relist)
+    {
+        if (!_absent)
+        {
+            _absent = true;
+            Log.NotInstalled(_logger, Resource, relist);
+        }
+
+        var changed = !Items.IsEmpty || !Synced || Problem is not null;
+        Volatile.Write(ref _items, Items.Clear());
+        Volatile.Write(ref _failure, null);
+        Volatile.Write(ref _problem, null);
+        Volatile.Write(ref _synced, true);
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
     }
 
     private void SetProblem(string? problem, bool force = false)
@@ -275,6 +321,12 @@ internal sealed partial class ResourceInformer<T> : IResourceInformer
 
         [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "Watch of {Resource} was cut at resourceVersion {ResourceVersion}; watching again")]
         public static partial void StreamCut(ILogger logger, string resource, string? resourceVersion);
+
+        [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "{Resource} is not served by the API server (404; its CRD is not installed): treated as empty, looking again every {Relist}")]
+        public static partial void NotInstalled(ILogger logger, string resource, TimeSpan relist);
+
+        [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "{Resource} is served by the API server now")]
+        public static partial void Installed(ILogger logger, string resource);
 
         [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "List/watch of {Resource} failed: {Error}; retrying in {Delay}")]
         public static partial void Failed(ILogger logger, string resource, string error, TimeSpan delay);

@@ -28,9 +28,13 @@ internal sealed class AllocatorCluster : IAsyncDisposable
     /// <summary>The user's client: creates Services as kubectl would.</summary>
     public k8s.Kubernetes Client { get; }
 
-    public static async Task<AllocatorCluster> StartAsync()
+    /// <param name="gatewayApi">Serve the Gateway API kinds too, as if their CRDs were installed.</param>
+    public static async Task<AllocatorCluster> StartAsync(bool gatewayApi = false)
     {
-        var server = await TestApiServer.StartNewAsync(new TestApiServerOptions { Kinds = ResourceKinds.Beacon });
+        var server = await TestApiServer.StartNewAsync(new TestApiServerOptions
+        {
+            Kinds = gatewayApi ? [.. ResourceKinds.Beacon, .. ResourceKinds.GatewayApi] : ResourceKinds.Beacon,
+        });
         var client = new k8s.Kubernetes(server.ClientConfiguration);
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } });
         return new AllocatorCluster(server, client);

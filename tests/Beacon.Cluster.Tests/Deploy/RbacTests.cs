@@ -45,8 +45,33 @@ public sealed class RbacTests
         Assert.True(Allows(rules, "beacon.dev", "bgpnodestates", "create"));
         Assert.True(Allows(rules, "beacon.dev", "bgpnodestates/status", "update"));
         Assert.True(Allows(rules, "coordination.k8s.io", "leases", "create"));
+        Assert.True(Allows(rules, "gateway.networking.k8s.io", "gatewayclasses/status", "update"));
+        Assert.True(Allows(rules, "gateway.networking.k8s.io", "gateways/status", "update"));
+        Assert.True(Allows(rules, "gateway.networking.k8s.io", "httproutes/status", "update"));
+        Assert.False(Allows(rules, "gateway.networking.k8s.io", "gateways", "update"));
         Assert.False(Allows(rules, "", "services", "update"));
         Assert.False(Allows(rules, "beacon.dev", "bgpclusterconfigs", "update"));
+    }
+
+    [Fact]
+    public void The_cluster_role_lets_the_agent_list_and_watch_every_resource_its_source_reads()
+    {
+        using var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
+        var source = new Beacon.Cluster.Kubernetes.KubernetesClusterSource(client, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var clusterRole = Rules().Where(entry => entry.Name.StartsWith("ClusterRole ", StringComparison.Ordinal)).Select(entry => entry.Rule).ToList();
+
+        var resources = source.Resources.ToList();
+        Assert.Contains("namespaces", resources);
+        Assert.Contains("referencegrants.gateway.networking.k8s.io", resources);
+        foreach (var resource in resources)
+        {
+            var dot = resource.IndexOf('.', StringComparison.Ordinal);
+            var (plural, group) = dot < 0 ? (resource, "") : (resource[..dot], resource[(dot + 1)..]);
+            foreach (var verb in new[] { "get", "list", "watch" })
+            {
+                Assert.True(Allows(clusterRole, group, plural, verb), $"the ClusterRole does not allow {verb} on {resource}");
+            }
+        }
     }
 
     [Fact]

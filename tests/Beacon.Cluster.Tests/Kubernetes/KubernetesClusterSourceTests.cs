@@ -139,7 +139,7 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         await NextAsync(snapshots, s => s.Services.Count == 1, "web");
         using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
         {
-            await _server.WaitForWatchesAsync(8, patience.Token);
+            await _server.WaitForWatchesAsync(9, patience.Token);
         }
 
         time.Advance(TimeSpan.FromSeconds(5));
@@ -166,7 +166,7 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         // All eight informers are watching, so the cut below meets the services watch open.
         using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
         {
-            await _server.WaitForWatchesAsync(8, patience.Token);
+            await _server.WaitForWatchesAsync(9, patience.Token);
         }
 
         var listsBefore = _server.Requests.Count(r => r.Verb == "list");
@@ -284,7 +284,7 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         // Eight resource watches and the one Secret's.
         using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
         {
-            await _server.WaitForWatchesAsync(9, patience.Token);
+            await _server.WaitForWatchesAsync(10, patience.Token);
         }
 
         var secretRequests = _server.Requests.Where(r => r.Resource == "secrets").ToList();
@@ -312,7 +312,7 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         // The snapshot can come as soon as tor-a-md5 is listed: let its watch start before the log is cleared.
         using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
         {
-            await _server.WaitForWatchesAsync(9, patience.Token);
+            await _server.WaitForWatchesAsync(10, patience.Token);
         }
 
         _server.ClearRequests();
