@@ -31,6 +31,14 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     private ImmutableHashSet<string> _reportedSourceErrors = [];
     private ImmutableHashSet<string> _reportedDiagnostics = [];
     private IReadOnlyList<PeerStatus> _refused = [];
+    private ClusterSnapshot? _lastSnapshot;
+    private bool _gatewaysAnnounced;
+
+    /// <summary>
+    /// How long a stopping agent keeps serving Gateways after withdrawing their addresses, so
+    /// routers move the traffic to other nodes before the listeners close.
+    /// </summary>
+    public static TimeSpan GatewayDrainTime { get; } = TimeSpan.FromSeconds(2);
 
     private readonly NodeStateWriter? _nodeState;
 
@@ -95,6 +103,7 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         finally
         {
             await writingNodeState;
+            await WithdrawGatewaysAsync();
             await _speaker.StopAsync("Beacon agent shutting down");
         }
     }
@@ -130,6 +139,8 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         }
 
         var plan = AnnouncementPlanner.Plan(snapshot, _context.Options.NodeName, served);
+        _lastSnapshot = snapshot;
+        _gatewaysAnnounced = served.Count > 0;
         _reportedDiagnostics = Report(plan.Diagnostics.Select(d => d.ToString()), _reportedDiagnostics, static (logger, text) => Log.PlanDiagnostic(logger, text));
 
         IReadOnlyList<PeerStatus> refused = [.. plan.Refused.Select(r => new PeerStatus
@@ -156,6 +167,29 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         else
         {
             _context.Readiness.Clear(BgpReadiness);
+        }
+    }
+
+    // A stop is a planned restart for the BGP routes (graceful restart keeps them at the
+    // routers), but the proxy is this process: the Gateway addresses are withdrawn first and
+    // served a little longer, so routers send their traffic to the other nodes meanwhile.
+    private async Task WithdrawGatewaysAsync()
+    {
+        if (!_gatewaysAnnounced || _lastSnapshot is not { } snapshot)
+        {
+            return;
+        }
+
+        try
+        {
+            var plan = AnnouncementPlanner.Plan(snapshot, _context.Options.NodeName, []);
+            await _speaker.ApplyAsync(new SpeakerConfiguration(plan.ListenPort ?? 0, plan.Peers), CancellationToken.None);
+            Log.GatewaysWithdrawn(_logger, GatewayDrainTime.TotalSeconds);
+            await Task.Delay(GatewayDrainTime, _context.TimeProvider);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Log.GatewayFailed(_logger, e);
         }
     }
 
@@ -203,6 +237,9 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
 
         [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Gateway configuration could not be applied; the previous one keeps serving")]
         public static partial void GatewayFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Stopping: Gateway addresses withdrawn, serving them {Seconds} s more while routers move their traffic")]
+        public static partial void GatewaysWithdrawn(ILogger logger, double seconds);
 
         [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Gateway address {Address} could not be made local: {Error}")]
         public static partial void GatewayAddressFailed(ILogger logger, string address, string error);
