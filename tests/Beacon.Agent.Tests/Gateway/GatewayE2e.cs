@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Beacon.Echo;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Beacon.Agent.Tests.Gateway;
 
@@ -19,11 +19,11 @@ internal sealed class GatewayE2e : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private static readonly JsonSerializerOptions EchoJson = new(JsonSerializerDefaults.Web);
-
     private readonly string _directory;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<EchoServer> _backends = [];
+    private readonly LogCollector _logs = new();
+    private readonly ILoggerFactory _loggerFactory;
     private Task<int>? _run;
     private Uri? _status;
 
@@ -32,6 +32,7 @@ internal sealed class GatewayE2e : IAsyncDisposable
         Address = address;
         _directory = directory;
         Port = FreePort();
+        _loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(_logs));
         Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(5) })
         {
             Timeout = Deadline,
@@ -68,7 +69,7 @@ internal sealed class GatewayE2e : IAsyncDisposable
             """);
         e2e.Write("gateway.yaml", gatewayYaml ?? e2e.DefaultGateway());
 
-        var host = new AgentHost(AgentComposition.Create, NullLoggerFactory.Instance, TimeProvider.System);
+        var host = new AgentHost(AgentComposition.Create, e2e._loggerFactory, TimeProvider.System);
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         host.StatusListening += uri => listening.TrySetResult(uri);
         e2e._run = host.RunAsync(
@@ -161,6 +162,11 @@ internal sealed class GatewayE2e : IAsyncDisposable
         Exception? last = null;
         while (DateTime.UtcNow < deadline)
         {
+            if (_run!.IsCompleted)
+            {
+                throw new InvalidOperationException($"the agent exited with {await _run} while waiting for {what}\n{_logs}");
+            }
+
             try
             {
                 if (await condition())
@@ -177,7 +183,7 @@ internal sealed class GatewayE2e : IAsyncDisposable
         }
 
         var statuses = string.Join("\n", (await GetStatusesAsync()).Select(s => s.GetRawText()));
-        throw new TimeoutException($"not within {Deadline}: {what} (last error: {last?.Message ?? "none"})\nstatus:\n{statuses}");
+        throw new TimeoutException($"not within {Deadline}: {what} (last error: {last?.Message ?? "none"})\nstatus:\n{statuses}\nlog:\n{_logs}");
     }
 
     /// <summary>Until the condition <paramref name="type"/> of the object's status (for a route: of its first parent) has <paramref name="status"/>, and optionally <paramref name="reason"/>.</summary>
@@ -230,7 +236,7 @@ internal sealed class GatewayE2e : IAsyncDisposable
         using var response = await SendAsync(path, host, method, port, headers);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method ?? HttpMethod.Get} {host} {path}: {(int)response.StatusCode} {body}");
-        return JsonSerializer.Deserialize<EchoReply>(body, EchoJson)!;
+        return EchoReply.Parse(body);
     }
 
     /// <summary>Polls until a request answers <paramref name="status"/> (after a change the proxy may still serve the old config briefly).</summary>
@@ -324,6 +330,7 @@ internal sealed class GatewayE2e : IAsyncDisposable
 
         Http.Dispose();
         StatusClient.Dispose();
+        _loggerFactory.Dispose();
         _stop.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
@@ -340,8 +347,37 @@ internal sealed record EchoReply(
     string Service,
     string Pod)
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static EchoReply Parse(string json) => JsonSerializer.Deserialize<EchoReply>(json, Json)!;
+
     public string? Header(string name) =>
         Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)) is { Key: not null } h
             ? string.Join(",", h.Value)
             : null;
+}
+
+/// <summary>Keeps the agent's log lines so a failing wait can show them.</summary>
+internal sealed class LogCollector : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    public override string ToString() => string.Join("\n", _lines);
+
+    private sealed class Logger(LogCollector owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception)}");
+    }
 }

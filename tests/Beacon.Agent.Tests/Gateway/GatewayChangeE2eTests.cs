@@ -1,0 +1,148 @@
+using System.Net;
+
+namespace Beacon.Agent.Tests.Gateway;
+
+public sealed class GatewayChangeE2eTests
+{
+    private const string Address = "127.10.0.105";
+
+    [Fact]
+    public async Task Replacing_the_route_twenty_times_under_load_fails_no_request()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var blue = await e2e.StartBackendAsync("blue");
+        var green = await e2e.StartBackendAsync("green");
+        e2e.Write("echo.yaml", GatewayE2e.Service("blue", "default", blue) + "---\n" + GatewayE2e.Service("green", "default", green));
+        e2e.Write("route.yaml", RouteVersion(1));
+        await e2e.WaitForRouteAsync("default", "live", 1);
+
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var served = 0;
+        var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await e2e.SendAsync("/load");
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref served);
+                    }
+                    else
+                    {
+                        failures.Enqueue($"{(int)response.StatusCode}");
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    failures.Enqueue(e.Message);
+                }
+            }
+        })).ToList();
+
+        for (var generation = 2; generation <= 21; generation++)
+        {
+            e2e.Write("route.yaml", RouteVersion(generation));
+            await e2e.WaitForRouteAsync("default", "live", generation);
+            // Some requests on each version before the next replaces it.
+            var before = Volatile.Read(ref served);
+            await e2e.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref served) >= before + 8), "requests served on this version");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+        Assert.Empty(failures);
+        Assert.True(blue.RequestCount("/load") > 0 && green.RequestCount("/load") > 0);
+        Assert.Equal(Volatile.Read(ref served), blue.RequestCount("/load") + green.RequestCount("/load"));
+    }
+
+    [Fact]
+    public async Task Requests_in_flight_during_a_change_complete()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var blue = await e2e.StartBackendAsync("blue");
+        var green = await e2e.StartBackendAsync("green");
+        e2e.Write("echo.yaml", GatewayE2e.Service("blue", "default", blue) + "---\n" + GatewayE2e.Service("green", "default", green));
+        e2e.Write("route.yaml", RouteVersion(1));
+        await e2e.WaitForRouteAsync("default", "live", 1);
+
+        // The backend holds these answers until well after the route changed.
+        var slow = Enumerable.Range(0, 4).Select(_ => e2e.SendAsync("/load", headers: ("x-echo-delay-ms", "1500"))).ToList();
+        await e2e.WaitUntilAsync(() => Task.FromResult(green.RequestCount("/load") == 4), "the slow requests reached the backend");
+        e2e.Write("route.yaml", RouteVersion(2));
+        await e2e.WaitForRouteAsync("default", "live", 2);
+
+        foreach (var response in await Task.WhenAll(slow))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+
+        Assert.Equal("blue", (await e2e.EchoAsync("/load")).Service);
+    }
+
+    [Fact]
+    public async Task An_invalid_update_does_not_take_down_what_is_served()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var echo = await e2e.StartBackendAsync("echo");
+        e2e.Write("echo.yaml", GatewayE2e.Service("echo", "default", echo));
+        e2e.Write("stable.yaml", GatewayE2e.Route("stable", "default", 1, """
+            - matches: [{path: {value: /stable}}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+        e2e.Write("changing.yaml", GatewayE2e.Route("changing", "default", 1, """
+            - matches: [{path: {value: /changing}}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+        await e2e.WaitForRouteAsync("default", "stable", 1);
+        await e2e.WaitForRouteAsync("default", "changing", 1);
+
+        // A file that does not parse keeps its last good content.
+        e2e.Write("changing.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: changing, namespace: default, generation: 2\nspec: [");
+        // A marker change in another file shows the directory was read again after the broken one.
+        e2e.Write("marker.yaml", GatewayE2e.Route("marker", "default", 1, """
+            - matches: [{path: {value: /marker}}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+        await e2e.WaitForRouteAsync("default", "marker", 1);
+        Assert.Equal("/changing", (await e2e.EchoAsync("/changing")).Path);
+        await e2e.WaitForRouteAsync("default", "changing", 1);
+
+        // A route that parses but is invalid (a regex that does not compile, an unknown filter)
+        // is refused with UnsupportedValue; the Gateway and the other routes keep serving.
+        e2e.Write("changing.yaml", GatewayE2e.Route("changing", "default", 3, """
+            - matches: [{path: {type: RegularExpression, value: "/changing/(unclosed"}}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+        await e2e.WaitForConditionAsync("HTTPRoute", "default", "changing", "Accepted", "False", "UnsupportedValue", 3);
+        Assert.Equal("/stable", (await e2e.EchoAsync("/stable")).Path);
+        e2e.Write("changing.yaml", GatewayE2e.Route("changing", "default", 4, """
+            - matches: [{path: {value: /changing}}]
+              filters: [{type: NoSuchFilter}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+        await e2e.WaitForConditionAsync("HTTPRoute", "default", "changing", "Accepted", "False", null, 4);
+        Assert.Equal("/stable", (await e2e.EchoAsync("/stable")).Path);
+        await e2e.WaitForConditionAsync("Gateway", "default", "gw", "Programmed", "True", "Programmed", 1);
+
+        // Fixed again: served again.
+        e2e.Write("changing.yaml", GatewayE2e.Route("changing", "default", 5, """
+            - matches: [{path: {value: /changing}}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+        await e2e.WaitForRouteAsync("default", "changing", 5);
+        Assert.Equal("/changing", (await e2e.EchoAsync("/changing")).Path);
+    }
+
+    // Odd generations to green, even to blue; each version names itself in a response header.
+    private static string RouteVersion(int generation) => GatewayE2e.Route("live", "default", generation, $"""
+        - matches: [{"{"}path: {"{"}type: PathPrefix, value: /load{"}"}{"}"}]
+          filters:
+            - type: ResponseHeaderModifier
+              responseHeaderModifier: {"{"}set: [{"{"}name: x-version, value: "{generation}"{"}"}]{"}"}
+          backendRefs: [{"{"}name: {(generation % 2 == 0 ? "blue" : "green")}, port: 80{"}"}]
+        """);
+}
