@@ -135,6 +135,44 @@ public sealed class GatewayBackendE2eTests
     }
 
     [Fact]
+    public async Task WebSockets_pass_through_to_a_plain_HTTP_backend_and_from_HTTP2_clients()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var plain = await e2e.StartBackendAsync("plain");
+        e2e.Write("echo.yaml", GatewayE2e.Service("plain", "default", plain));
+        e2e.Write("route.yaml", GatewayE2e.Route("ws", "default", 1, "- backendRefs: [{name: plain, port: 80}]"));
+        await e2e.WaitForRouteAsync("default", "ws", 1);
+
+        using (var socket = new ClientWebSocket())
+        {
+            await EchoOverAsync(socket, new Uri($"ws://{Address}:{e2e.Port}/h1"), null);
+        }
+
+        // RFC 8441 extended CONNECT from an HTTP/2 client, an HTTP/1.1 upgrade to the backend.
+        using var handler = new SocketsHttpHandler();
+        using var invoker = new HttpMessageInvoker(handler);
+        using (var socket = new ClientWebSocket())
+        {
+            socket.Options.HttpVersion = HttpVersion.Version20;
+            socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            await EchoOverAsync(socket, new Uri($"ws://{Address}:{e2e.Port}/h2"), invoker);
+        }
+
+        Assert.Equal((1, 1), (plain.RequestCount("/h1"), plain.RequestCount("/h2")));
+    }
+
+    private static async Task EchoOverAsync(ClientWebSocket socket, Uri uri, HttpMessageInvoker? invoker)
+    {
+        using var timeout = new CancellationTokenSource(GatewayE2e.Deadline);
+        await socket.ConnectAsync(uri, invoker, timeout.Token);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(uri.AbsolutePath), WebSocketMessageType.Text, true, timeout.Token);
+        var buffer = new byte[1024];
+        var received = await socket.ReceiveAsync(buffer, timeout.Token);
+        Assert.Equal(uri.AbsolutePath, Encoding.UTF8.GetString(buffer, 0, received.Count));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+    }
+
+    [Fact]
     public async Task Request_and_backend_request_timeouts_answer_504()
     {
         await using var e2e = await GatewayE2e.StartAsync(Address);

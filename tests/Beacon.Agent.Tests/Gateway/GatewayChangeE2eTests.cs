@@ -1,4 +1,5 @@
 using System.Net;
+using Beacon.Echo;
 
 namespace Beacon.Agent.Tests.Gateway;
 
@@ -19,28 +20,7 @@ public sealed class GatewayChangeE2eTests
         using var stop = new CancellationTokenSource();
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var served = 0;
-        var clients = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var response = await e2e.SendAsync("/load");
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        Interlocked.Increment(ref served);
-                    }
-                    else
-                    {
-                        failures.Enqueue($"{(int)response.StatusCode}");
-                    }
-                }
-                catch (HttpRequestException e)
-                {
-                    failures.Enqueue(e.Message);
-                }
-            }
-        })).ToList();
+        var clients = StartLoad(e2e, "/load", 4, failures, () => Interlocked.Increment(ref served), stop.Token);
 
         for (var generation = 2; generation <= 21; generation++)
         {
@@ -57,6 +37,69 @@ public sealed class GatewayChangeE2eTests
         Assert.True(blue.RequestCount("/load") > 0 && green.RequestCount("/load") > 0);
         Assert.Equal(Volatile.Read(ref served), blue.RequestCount("/load") + green.RequestCount("/load"));
     }
+
+    [Fact]
+    public async Task Changing_listeners_and_endpoints_under_load_fails_no_request()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var a = await e2e.StartBackendAsync("a");
+        var b = await e2e.StartBackendAsync("b");
+        e2e.Write("echo.yaml", GatewayE2e.Service("echo", "default", a));
+        e2e.Write("route.yaml", GatewayE2e.Route("live", "default", 1, "- backendRefs: [{name: echo, port: 80}]"));
+        await e2e.WaitForRouteAsync("default", "live", 1);
+
+        using var stop = new CancellationTokenSource();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var served = 0;
+        var clients = StartLoad(e2e, "/steady", 4, failures, () => Interlocked.Increment(ref served), stop.Token);
+
+        var extraPort = e2e.FreePort();
+        EchoServer[][] endpointSets = [[a, b], [b], [a], [b, a]];
+        for (var generation = 2; generation <= 9; generation++)
+        {
+            // Even generations add a second listener on another port, odd ones remove it again.
+            var gateway = e2e.DefaultGateway(generation);
+            if (generation % 2 == 0)
+            {
+                gateway += $"\n    - {"{"}name: extra, protocol: HTTP, port: {extraPort}{"}"}";
+            }
+
+            e2e.Write("gateway.yaml", gateway);
+            e2e.Write("echo.yaml", GatewayE2e.Service("echo", "default", endpointSets[generation % endpointSets.Length]));
+            await e2e.WaitForConditionAsync("Gateway", "default", "gw", "Programmed", "True", "Programmed", generation);
+            var before = Volatile.Read(ref served);
+            await e2e.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref served) >= before + 8), "requests served after the change");
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+        Assert.Empty(failures);
+        Assert.True(a.RequestCount("/steady") > 0 && b.RequestCount("/steady") > 0);
+    }
+
+    private static List<Task> StartLoad(GatewayE2e e2e, string path, int clients, System.Collections.Concurrent.ConcurrentQueue<string> failures, Action served, CancellationToken stop) =>
+        [.. Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await e2e.SendAsync(path);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        served();
+                    }
+                    else
+                    {
+                        failures.Enqueue($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    failures.Enqueue(e.Message);
+                }
+            }
+        }))];
 
     [Fact]
     public async Task Requests_in_flight_during_a_change_complete()

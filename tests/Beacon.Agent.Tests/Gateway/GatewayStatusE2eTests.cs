@@ -144,6 +144,24 @@ public sealed class GatewayStatusE2eTests
     }
 
     [Fact]
+    public async Task A_port_the_Service_does_not_have_is_BackendNotFound_and_only_its_share_gets_500()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var echo = await e2e.StartBackendAsync("echo");
+        e2e.Write("echo.yaml", GatewayE2e.Service("echo", "default", echo));
+        e2e.Write("route.yaml", GatewayE2e.Route("web", "default", 1, """
+            - matches: [{path: {value: /bad-port}}]
+              backendRefs: [{name: echo, port: 81}]
+            - matches: [{path: {value: /good}}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+
+        await e2e.WaitForConditionAsync("HTTPRoute", "default", "web", "ResolvedRefs", "False", "BackendNotFound", 1);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await e2e.SendAsync("/bad-port")).StatusCode);
+        Assert.Equal("/good", (await e2e.EchoAsync("/good")).Path);
+    }
+
+    [Fact]
     public async Task A_cross_namespace_backend_is_served_only_while_a_ReferenceGrant_allows_it()
     {
         await using var e2e = await GatewayE2e.StartAsync(Address);
