@@ -40,6 +40,35 @@ public sealed class GatewayBackendE2eTests
     }
 
     [Fact]
+    public async Task BackendRef_filters_apply_only_to_the_requests_sent_to_their_backend()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var a = await e2e.StartBackendAsync("a");
+        var b = await e2e.StartBackendAsync("b");
+        e2e.Write("echo.yaml", GatewayE2e.Service("a", "default", a) + "---\n" + GatewayE2e.Service("b", "default", b));
+        e2e.Write("route.yaml", GatewayE2e.Route("split", "default", 1, """
+            - backendRefs:
+                - name: a
+                  port: 80
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-picked, value: a}]}}]
+                - name: b
+                  port: 80
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-picked, value: b}]}}]
+            """));
+        await e2e.WaitForRouteAsync("default", "split", 1);
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 60; i++)
+        {
+            var reply = await e2e.EchoAsync("/");
+            Assert.Equal(reply.Service, reply.Header("x-picked"));
+            seen.Add(reply.Service);
+        }
+
+        Assert.Equal(2, seen.Count);
+    }
+
+    [Fact]
     public async Task Only_weights_of_zero_answer_500_and_an_invalid_share_answers_500()
     {
         await using var e2e = await GatewayE2e.StartAsync(Address);

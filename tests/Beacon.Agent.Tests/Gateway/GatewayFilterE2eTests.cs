@@ -105,6 +105,25 @@ public sealed class GatewayFilterE2eTests
     }
 
     [Theory]
+    [InlineData("/foo/bar", "/foo", "/xyz/", "/xyz/bar")]
+    [InlineData("/foo/", "/foo", "/xyz", "/xyz/")]
+    [InlineData("/foo", "/foo", "", "/")]
+    [InlineData("/foo/bar?q=1", "/foo/", "/", "/bar?q=1")]
+    public async Task Redirects_replace_the_prefix_match_as_rewrites_do(string path, string prefix, string replacement, string expected)
+    {
+        await using var e2e = await StartAsync();
+        e2e.Write("route.yaml", GatewayE2e.Route("redirect", "default", 1, $"""
+            - matches: [{"{"}path: {"{"}type: PathPrefix, value: "{prefix}"{"}"}{"}"}]
+              filters:
+                - type: RequestRedirect
+                  requestRedirect: {"{"}path: {"{"}type: ReplacePrefixMatch, replacePrefixMatch: "{replacement}"{"}"}{"}"}
+            """));
+        await e2e.WaitForRouteAsync("default", "redirect", 1);
+
+        Assert.Equal((302, $"http://h.example.com:{e2e.Port}{expected}"), await RedirectAsync(e2e, path, "h.example.com"));
+    }
+
+    [Theory]
     // The Gateway API HTTPPathModifier table (request path, prefix match, replacement → path).
     [InlineData("/foo/bar", "/foo", "/xyz", "/xyz/bar")]
     [InlineData("/foo/bar", "/foo", "/xyz/", "/xyz/bar")]

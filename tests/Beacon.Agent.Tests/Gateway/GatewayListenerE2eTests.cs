@@ -110,6 +110,26 @@ public sealed class GatewayListenerE2eTests
     }
 
     [Fact]
+    public async Task Two_gateways_on_one_socket_with_different_hostnames_each_serve_their_own_routes()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        e2e.Write("gateway.yaml", e2e.DefaultGateway().Replace("port:", "hostname: one.example.com\n      port:", StringComparison.Ordinal));
+        e2e.Write("gateway2.yaml", e2e.DefaultGateway()
+            .Replace("name: gw", "name: gw2", StringComparison.Ordinal)
+            .Replace("port:", "hostname: two.example.com\n      port:", StringComparison.Ordinal));
+        e2e.Write("echo.yaml", GatewayE2e.Service("one", "default", await e2e.StartBackendAsync("one"))
+            + "---\n" + GatewayE2e.Service("two", "default", await e2e.StartBackendAsync("two")));
+        e2e.Write("one.yaml", GatewayE2e.Route("one", "default", 1, "- backendRefs: [{name: one, port: 80}]", "[{name: gw}]"));
+        e2e.Write("two.yaml", GatewayE2e.Route("two", "default", 1, "- backendRefs: [{name: two, port: 80}]", "[{name: gw2}]"));
+
+        await e2e.WaitForRouteAsync("default", "one", 1);
+        await e2e.WaitForRouteAsync("default", "two", 1);
+        Assert.Equal("one", (await e2e.EchoAsync("/", "one.example.com")).Service);
+        Assert.Equal("two", (await e2e.EchoAsync("/", "two.example.com")).Service);
+        Assert.Equal(HttpStatusCode.NotFound, (await e2e.SendAsync("/", "three.example.com")).StatusCode);
+    }
+
+    [Fact]
     public async Task Clients_speaking_HTTP2_with_prior_knowledge_are_served()
     {
         await using var e2e = await GatewayE2e.StartAsync(Address);

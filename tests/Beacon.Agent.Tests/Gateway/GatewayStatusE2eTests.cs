@@ -248,6 +248,25 @@ public sealed class GatewayStatusE2eTests
         Assert.Equal("echo", (await e2e.EchoAsync("/")).Service);
     }
 
+    [Fact]
+    public async Task A_gateway_takes_status_addresses_when_spec_has_none_and_without_any_is_AddressNotAssigned()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var echo = await e2e.StartBackendAsync("echo");
+        e2e.Write("echo.yaml", GatewayE2e.Service("echo", "default", echo));
+        e2e.Write("gateway.yaml", e2e.DefaultGateway().Replace($"addresses: [{{type: IPAddress, value: {Address}}}]", "addresses: []", StringComparison.Ordinal)
+            + $"\nstatus:\n  addresses: [{{type: IPAddress, value: {Address}}}]");
+        e2e.Write("bare.yaml", e2e.DefaultGateway()
+            .Replace("name: gw", "name: bare", StringComparison.Ordinal)
+            .Replace($"addresses: [{{type: IPAddress, value: {Address}}}]", "addresses: []", StringComparison.Ordinal));
+        e2e.Write("route.yaml", GatewayE2e.Route("web", "default", 1, EchoRule));
+
+        await e2e.WaitForConditionAsync("Gateway", "default", "bare", "Programmed", "False", "AddressNotAssigned", 1);
+        await e2e.WaitForConditionAsync("Gateway", "default", "gw", "Programmed", "True", "Programmed", 1);
+        await e2e.WaitForRouteAsync("default", "web", 1);
+        Assert.Equal("echo", (await e2e.EchoAsync("/")).Service);
+    }
+
     private static void AssertCondition(JsonElement status, string type, string expected, string reason, long generation)
     {
         var condition = GatewayE2e.Condition(status, type);
