@@ -354,6 +354,35 @@ public sealed class GatewayFilterE2eTests
         }
     }
 
+    [Fact]
+    public async Task CORS_with_any_origin_echoes_the_request_when_credentials_are_allowed()
+    {
+        await using var e2e = await StartAsync();
+        e2e.Write("route.yaml", GatewayE2e.Route("cors", "default", 1, """
+            - matches: [{path: {value: /credentials}}]
+              filters: [{type: CORS, cors: {allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"], allowCredentials: true}}]
+              backendRefs: [{name: echo, port: 80}]
+            - matches: [{path: {value: /anonymous}}]
+              filters: [{type: CORS, cors: {allowOrigins: ["*"], allowMethods: ["*"]}}]
+              backendRefs: [{name: echo, port: 80}]
+            """));
+        await e2e.WaitForRouteAsync("default", "cors", 1);
+        (string, string)[] preflight = [("Origin", "https://x.example.net"), ("Access-Control-Request-Method", "PATCH"), ("Access-Control-Request-Headers", "x-a")];
+
+        using (var response = await e2e.SendAsync("/credentials", method: HttpMethod.Options, headers: preflight))
+        {
+            Assert.Equal(
+                ("https://x.example.net", "PATCH", "x-a", "true"),
+                (Single(response, "Access-Control-Allow-Origin"), Single(response, "Access-Control-Allow-Methods"), Single(response, "Access-Control-Allow-Headers"), Single(response, "Access-Control-Allow-Credentials")));
+        }
+
+        using (var response = await e2e.SendAsync("/anonymous", method: HttpMethod.Options, headers: preflight))
+        {
+            Assert.Equal(("*", "*"), (Single(response, "Access-Control-Allow-Origin"), Single(response, "Access-Control-Allow-Methods")));
+            Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
+        }
+    }
+
     private static async Task<GatewayE2e> StartAsync()
     {
         var e2e = await GatewayE2e.StartAsync(Address);

@@ -47,9 +47,12 @@ public sealed class GatewayMatchingE2eTests
             Rule("header-regex", "[{path: {value: /m}, headers: [{type: RegularExpression, name: x-version, value: \"v[0-9]+\"}]}]"),
             Rule("two-headers", "[{path: {value: /m}, headers: [{name: x-env, value: canary}, {name: x-zone, value: a}]}]"),
             Rule("query", "[{path: {value: /m}, queryParams: [{name: tier, value: gold}]}]"),
-            Rule("method", "[{path: {value: /m}, method: DELETE}]"))));
+            Rule("method", "[{path: {value: /m}, method: DELETE}]"),
+            Rule("query-regex", "[{path: {value: /m}, queryParams: [{type: RegularExpression, name: id, value: \"[0-9]{3}\"}]}]"),
+            Rule("same-as-plain", "[{path: {value: /m}}]"))));
         await e2e.WaitForRouteAsync("default", "conditions", 1);
 
+        // "same-as-plain" ties with "plain" in everything but rule order.
         Assert.Equal("plain", await RuleOf(e2e, "/m"));
         Assert.Equal("header-exact", await RuleOf(e2e, "/m", headers: ("x-env", "canary")));
         Assert.Equal("plain", await RuleOf(e2e, "/m", headers: ("x-env", "Canary")));
@@ -59,6 +62,8 @@ public sealed class GatewayMatchingE2eTests
         Assert.Equal("query", await RuleOf(e2e, "/m?tier=gold"));
         Assert.Equal("plain", await RuleOf(e2e, "/m?tier=silver"));
         Assert.Equal("plain", await RuleOf(e2e, "/m?Tier=gold"));
+        Assert.Equal("query-regex", await RuleOf(e2e, "/m?id=123"));
+        Assert.Equal("plain", await RuleOf(e2e, "/m?id=1234"));
         Assert.Equal("method", await RuleOf(e2e, "/m", HttpMethod.Delete));
         Assert.Equal("plain", await RuleOf(e2e, "/m", HttpMethod.Post));
         // Method outranks headers and query parameters (Gateway API precedence).
