@@ -102,6 +102,25 @@ public sealed class GatewayChangeE2eTests
         }))];
 
     [Fact]
+    public async Task Changes_written_back_to_back_converge_on_the_last_one()
+    {
+        await using var e2e = await GatewayE2e.StartAsync(Address);
+        var blue = await e2e.StartBackendAsync("blue");
+        var green = await e2e.StartBackendAsync("green");
+        e2e.Write("echo.yaml", GatewayE2e.Service("blue", "default", blue) + "---\n" + GatewayE2e.Service("green", "default", green));
+        for (var generation = 1; generation <= 30; generation++)
+        {
+            e2e.Write("route.yaml", RouteVersion(generation));
+        }
+
+        await e2e.WaitForRouteAsync("default", "live", 30);
+        using var response = await e2e.SendAsync("/load");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["30"], response.Headers.GetValues("x-version"));
+        Assert.Equal("blue", EchoReply.Parse(await response.Content.ReadAsStringAsync()).Service);
+    }
+
+    [Fact]
     public async Task Requests_in_flight_during_a_change_complete()
     {
         await using var e2e = await GatewayE2e.StartAsync(Address);

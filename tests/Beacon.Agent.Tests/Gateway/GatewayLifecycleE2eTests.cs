@@ -42,7 +42,8 @@ public sealed class GatewayLifecycleE2eTests
 
         e2e.Delete("gateway.yaml");
         await e2e.WaitUntilAsync(() => Task.FromResult(!Listening(e2e.Address, e2e.Port)), "the Gateway's socket closed");
-        Assert.Null(await e2e.GetStatusAsync("Gateway", "default", "gw"));
+        // The status follows once the data plane has applied the change.
+        await e2e.WaitUntilAsync(async () => await e2e.GetStatusAsync("Gateway", "default", "gw") is null, "the Gateway's status gone");
 
         e2e.Write("gateway.yaml", e2e.DefaultGateway());
         e2e.Write("route.yaml", GatewayE2e.Route("web", "default", 1, "- backendRefs: [{name: echo, port: 80}]"));

@@ -173,6 +173,7 @@ public sealed class GatewayStatusE2eTests
 
         await e2e.WaitForConditionAsync("HTTPRoute", "default", "web", "ResolvedRefs", "False", "RefNotPermitted", 1);
         Assert.Equal(HttpStatusCode.InternalServerError, (await e2e.SendAsync("/")).StatusCode);
+        var refused = GatewayE2e.FirstParent((await e2e.GetStatusAsync("HTTPRoute", "default", "web"))!.Value);
 
         e2e.Write("grant.yaml", """
             apiVersion: gateway.networking.k8s.io/v1beta1
@@ -187,6 +188,9 @@ public sealed class GatewayStatusE2eTests
         await e2e.WaitForConditionAsync("HTTPRoute", "default", "web", "ResolvedRefs", "True", "ResolvedRefs", 1);
         var reply = await e2e.EchoAsync("/granted");
         Assert.Equal("shared", reply.Namespace);
+        // An unchanged condition keeps its transition time.
+        var granted = GatewayE2e.FirstParent((await e2e.GetStatusAsync("HTTPRoute", "default", "web"))!.Value);
+        Assert.Equal(TransitionTime(refused, "Accepted"), TransitionTime(granted, "Accepted"));
 
         e2e.Delete("grant.yaml");
         await e2e.WaitForConditionAsync("HTTPRoute", "default", "web", "ResolvedRefs", "False", "RefNotPermitted", 1);
@@ -266,6 +270,9 @@ public sealed class GatewayStatusE2eTests
         await e2e.WaitForRouteAsync("default", "web", 1);
         Assert.Equal("echo", (await e2e.EchoAsync("/")).Service);
     }
+
+    private static DateTimeOffset TransitionTime(JsonElement status, string type) =>
+        GatewayE2e.Condition(status, type)!.Value.GetProperty("lastTransitionTime").GetDateTimeOffset();
 
     private static void AssertCondition(JsonElement status, string type, string expected, string reason, long generation)
     {
