@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Beacon.Echo;
 
 namespace Beacon.Agent.Tests.Gateway;
@@ -125,24 +126,64 @@ public sealed class GatewayChangeE2eTests
     {
         await using var e2e = await GatewayE2e.StartAsync(Address);
         var blue = await e2e.StartBackendAsync("blue");
-        var green = await e2e.StartBackendAsync("green");
-        e2e.Write("echo.yaml", GatewayE2e.Service("blue", "default", blue) + "---\n" + GatewayE2e.Service("green", "default", green));
+        // A backend that answers only when released, after the route moved away from it.
+        using var held = new TcpListener(IPAddress.Loopback, 0);
+        held.Start();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        var serving = Task.Run(async () =>
+        {
+            var connections = new List<Task>();
+            for (var i = 0; i < 4; i++)
+            {
+                var socket = await held.AcceptSocketAsync();
+                connections.Add(Task.Run(async () =>
+                {
+                    using (socket)
+                    {
+                        var buffer = new byte[8192];
+                        var request = string.Empty;
+                        while (!request.Contains("\r\n\r\n", StringComparison.Ordinal))
+                        {
+                            var read = await socket.ReceiveAsync(buffer);
+                            if (read == 0)
+                            {
+                                return;
+                            }
+
+                            request += System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+                        }
+
+                        Interlocked.Increment(ref arrived);
+                        await release.Task;
+                        await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nheld"u8.ToArray());
+                        socket.Shutdown(SocketShutdown.Send);
+                    }
+                }));
+            }
+
+            await Task.WhenAll(connections);
+        });
+        e2e.Write("echo.yaml", GatewayE2e.Service("blue", "default", blue)
+            + "---\n" + GatewayE2e.Service("green", "default", null, ((IPEndPoint)held.LocalEndpoint, true)));
         e2e.Write("route.yaml", RouteVersion(1));
         await e2e.WaitForRouteAsync("default", "live", 1);
 
-        // The backend holds these answers until well after the route changed.
-        var slow = Enumerable.Range(0, 4).Select(_ => e2e.SendAsync("/load", headers: ("x-echo-delay-ms", "1500"))).ToList();
-        await e2e.WaitUntilAsync(() => Task.FromResult(green.RequestCount("/load") == 4), "the slow requests reached the backend");
+        var slow = Enumerable.Range(0, 4).Select(_ => e2e.SendAsync("/load")).ToList();
+        await e2e.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref arrived) == 4), "the held requests reached the backend");
         e2e.Write("route.yaml", RouteVersion(2));
         await e2e.WaitForRouteAsync("default", "live", 2);
+        Assert.Equal("blue", (await e2e.EchoAsync("/load")).Service);
+        release.SetResult();
 
         foreach (var response in await Task.WhenAll(slow))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("held", await response.Content.ReadAsStringAsync());
             response.Dispose();
         }
 
-        Assert.Equal("blue", (await e2e.EchoAsync("/load")).Service);
+        await serving;
     }
 
     [Fact]

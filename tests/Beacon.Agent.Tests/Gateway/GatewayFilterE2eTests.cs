@@ -420,7 +420,7 @@ public sealed class GatewayFilterE2eTests
                 stable = now == last ? stable + 1 : 0;
                 last = now;
                 await Task.Yield();
-                return stable >= 20;
+                return stable >= 40;
             },
             "mirror count settled");
         return last;
