@@ -71,6 +71,22 @@ public sealed class GatewayMatchingE2eTests
     }
 
     [Fact]
+    public async Task A_regular_expression_that_backtracks_without_end_counts_as_no_match()
+    {
+        await using var e2e = await StartAsync();
+        e2e.Write("route.yaml", GatewayE2e.Route("redos", "default", 1, string.Join("\n",
+            Rule("evil-path", "[{path: {type: RegularExpression, value: \"/(a+)+b\"}}]"),
+            Rule("evil-header", "[{path: {value: /h}, headers: [{type: RegularExpression, name: x-evil, value: \"(a|aa)+b\"}]}]"),
+            Rule("fallback", "[{path: {value: /}}]"))));
+        await e2e.WaitForRouteAsync("default", "redos", 1);
+
+        Assert.Equal("evil-path", await RuleOf(e2e, "/aaab"));
+        Assert.Equal("fallback", await RuleOf(e2e, "/" + new string('a', 64) + "!"));
+        Assert.Equal("fallback", await RuleOf(e2e, "/h", headers: ("x-evil", new string('a', 64) + "!")));
+        Assert.Equal("evil-header", await RuleOf(e2e, "/h", headers: ("x-evil", "aab")));
+    }
+
+    [Fact]
     public async Task Route_hostnames_are_intersected_with_listener_hostnames_and_listeners_are_isolated()
     {
         await using var e2e = await GatewayE2e.StartAsync(Address);
