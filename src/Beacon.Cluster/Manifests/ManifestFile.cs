@@ -37,6 +37,13 @@ internal sealed record ManifestFile(
             errors.Add(new(path, null, null, $"line {e.Start.Line}, column {e.Start.Column}: {Unwrap(e)}"));
             return new([], errors.ToImmutable(), []);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this instead of a YamlException on some unterminated
+            // flow collections (a file saved half-written); it must not end the watch.
+            errors.Add(new(path, null, null, $"not valid YAML: {Unwrap(e)}"));
+            return new([], errors.ToImmutable(), []);
+        }
 
         var typeMap = KnownKinds.TypeMap.ToDictionary();
         for (var index = 0; index < stream.Documents.Count; index++)

@@ -115,6 +115,15 @@ public sealed class ManifestFileTests
     }
 
     [Fact]
+    public void An_unterminated_flow_mapping_is_an_error_not_an_exception()
+    {
+        var file = ManifestFile.Parse("cut.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: node1, generation: 2\nspec: [");
+
+        Assert.False(file.IsUsable);
+        Assert.Equal("cut.yaml", Assert.Single(file.Errors).Source);
+    }
+
+    [Fact]
     public void An_unknown_field_is_an_error_not_silently_dropped()
     {
         var file = ManifestFile.Parse("a.yaml", Config.Replace("  localASN: 64512", "  localASN: 64512\n  localAsn: 1"));
