@@ -63,7 +63,7 @@ public sealed class ClusterSnapshot
 
     public ImmutableSortedDictionary<string, Gateway> Gateways { get; }
 
-    public ImmutableSortedDictionary<string, HttpRoute> HttpRoutes { get; }
+    public ImmutableSortedDictionary<string, HttpRoute> HttpRoutes { get; private set; }
 
     public ImmutableSortedDictionary<string, ReferenceGrant> ReferenceGrants { get; }
 
@@ -75,6 +75,14 @@ public sealed class ClusterSnapshot
 
     /// <summary>Problems in the source's input; objects they concern may be missing or at their last good content.</summary>
     public ImmutableArray<SourceError> Errors { get; }
+
+    /// <summary>The same snapshot (same version) with other HTTPRoutes, e.g. last accepted versions of rejected ones.</summary>
+    public ClusterSnapshot WithHttpRoutes(ImmutableSortedDictionary<string, HttpRoute> routes)
+    {
+        var copy = (ClusterSnapshot)MemberwiseClone();
+        copy.HttpRoutes = routes;
+        return copy;
+    }
 
     public static string KeyOf(IKubernetesObject<V1ObjectMeta> obj)
     {

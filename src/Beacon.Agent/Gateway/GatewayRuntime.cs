@@ -24,6 +24,7 @@ namespace Beacon.Agent.Gateway;
 internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
 {
     private readonly GatewayDataPlane _dataPlane;
+    private readonly LastAcceptedRoutes _routes = new();
     private readonly TimeProvider _time;
     private readonly Func<IReadOnlyCollection<IPAddress>, CancellationToken, Task>? _makeLocal;
     private ImmutableDictionary<string, JsonObject> _stamped = ImmutableDictionary<string, JsonObject>.Empty;
@@ -48,7 +49,7 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
     /// <summary>Serves the snapshot's Gateways and returns those this node serves completely.</summary>
     public async Task<IReadOnlyList<ServedGateway>> ApplyAsync(ClusterSnapshot snapshot, CancellationToken cancellationToken)
     {
-        var translation = GatewayTranslator.Translate(snapshot);
+        var translation = _routes.Translate(snapshot);
         if (_makeLocal is not null)
         {
             await _makeLocal([.. translation.Addresses.SelectMany(a => a.Addresses).Distinct(StringComparer.Ordinal).Select(IPAddress.Parse)], cancellationToken);

@@ -178,7 +178,16 @@ public sealed partial class ManifestDirectorySource : IClusterSource
         }
         else
         {
-            parsed = ManifestFile.Parse(path, content!);
+            try
+            {
+                parsed = ManifestFile.Parse(path, content!);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A parser defect on one file must not stop the watch (and the agent): the
+                // file is reported and keeps its last good content, like any invalid file.
+                parsed = new([], [new SourceError(path, null, null, $"cannot parse: {e.GetType().Name}: {e.Message}")], []);
+            }
         }
 
         if (parsed.IsUsable)

@@ -79,8 +79,11 @@ internal sealed record ManifestFile(
             // original text so that positions can be mapped back to the file.
             // The parser records no end position for mappings: a document runs to the next
             // document's root; the separator in between only adds an empty document.
-            var end = index + 1 < stream.Documents.Count ? (int)stream.Documents[index + 1].RootNode.Start.Index : content.Length;
             var start = (int)root.Start.Index;
+            var next = index + 1 < stream.Documents.Count ? (int)stream.Documents[index + 1].RootNode.Start.Index : content.Length;
+
+            // An empty last document (a file ending in "---") reports a root position outside this document.
+            var end = next > start && next <= content.Length ? next : content.Length;
             foreach (var marker in (string[])["\n---", "\n..."])
             {
                 // A line starting with a marker can only be a document boundary here: content

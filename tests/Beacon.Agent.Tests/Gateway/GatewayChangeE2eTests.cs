@@ -215,20 +215,23 @@ public sealed class GatewayChangeE2eTests
         await e2e.WaitForRouteAsync("default", "changing", 1);
 
         // A route that parses but is invalid (a regex that does not compile, an unknown filter)
-        // is refused with UnsupportedValue; the Gateway and the other routes keep serving.
+        // is refused with UnsupportedValue; the Gateway, the other routes and the route's own
+        // last accepted generation keep serving.
         e2e.Write("changing.yaml", GatewayE2e.Route("changing", "default", 3, """
             - matches: [{path: {type: RegularExpression, value: "/changing/(unclosed"}}]
               backendRefs: [{name: echo, port: 80}]
             """));
         await e2e.WaitForConditionAsync("HTTPRoute", "default", "changing", "Accepted", "False", "UnsupportedValue", 3);
         Assert.Equal("/stable", (await e2e.EchoAsync("/stable")).Path);
+        Assert.Equal("/changing", (await e2e.EchoAsync("/changing")).Path);
         e2e.Write("changing.yaml", GatewayE2e.Route("changing", "default", 4, """
             - matches: [{path: {value: /changing}}]
               filters: [{type: NoSuchFilter}]
               backendRefs: [{name: echo, port: 80}]
             """));
-        await e2e.WaitForConditionAsync("HTTPRoute", "default", "changing", "Accepted", "False", null, 4);
+        await e2e.WaitForConditionAsync("HTTPRoute", "default", "changing", "Accepted", "False", "UnsupportedValue", 4);
         Assert.Equal("/stable", (await e2e.EchoAsync("/stable")).Path);
+        Assert.Equal("/changing", (await e2e.EchoAsync("/changing")).Path);
         await e2e.WaitForConditionAsync("Gateway", "default", "gw", "Programmed", "True", "Programmed", 1);
 
         // Fixed again: served again.

@@ -123,6 +123,19 @@ public sealed class ManifestFileTests
         Assert.Equal("cut.yaml", Assert.Single(file.Errors).Source);
     }
 
+    [Theory]
+    [InlineData("---\n")]
+    [InlineData("---")]
+    [InlineData("---\n---\n")]
+    [InlineData("\n---\n# nothing more\n")]
+    public void A_file_ending_in_a_separator_holds_just_its_objects(string ending)
+    {
+        var file = ManifestFile.Parse("a.yaml", "apiVersion: v1\nkind: Node\nmetadata:\n  name: node1\n---\napiVersion: v1\nkind: Node\nmetadata: {name: node2}\n" + ending);
+
+        Assert.True(file.IsUsable, string.Join("; ", file.Errors));
+        Assert.Equal(2, file.Objects.Length);
+    }
+
     [Fact]
     public void An_unknown_field_is_an_error_not_silently_dropped()
     {
