@@ -3,12 +3,12 @@ using System.Diagnostics.Metrics;
 namespace Beacon.Gateway.DataPlane;
 
 /// <summary>
-/// Data plane instruments (meter <see cref="MeterName"/>); the agent exports them, the names
-/// already carry the <c>beacon_gateway_</c> prefix.
+/// Data plane instruments. The agent's exporter prefixes instrument names with the meter
+/// name, as for <c>beacon_bgp</c>: <c>beacon_gateway_requests_total</c> and so on.
 /// </summary>
 internal sealed class DataPlaneMetrics : IDisposable
 {
-    public const string MeterName = "Beacon.Gateway.DataPlane";
+    public const string MeterName = "beacon_gateway";
     public const string ConnectError = "connect";
     public const string TimeoutError = "timeout";
     public const string OtherError = "other";
@@ -24,9 +24,9 @@ internal sealed class DataPlaneMetrics : IDisposable
     public DataPlaneMetrics(IMeterFactory? meterFactory)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _requests = _meter.CreateCounter<long>("beacon_gateway_requests", description: "HTTP requests served, by status class.");
-        _upstreamErrors = _meter.CreateCounter<long>("beacon_gateway_upstream_errors", description: "Failed exchanges with backends, by kind (connect, timeout, other, mirror).");
-        _mirrored = _meter.CreateCounter<long>("beacon_gateway_mirrored_requests", description: "Mirror copies answered by their backend.");
+        _requests = _meter.CreateCounter<long>("requests_total", description: "HTTP requests served, by status class.");
+        _upstreamErrors = _meter.CreateCounter<long>("upstream_errors_total", description: "Failed exchanges with backends, by kind (connect, timeout, other, mirror).");
+        _mirrored = _meter.CreateCounter<long>("mirrored_requests_total", description: "Mirror copies answered by their backend.");
     }
 
     public void RequestServed(int status)

@@ -44,9 +44,9 @@ public sealed class MetricsTests
         (await client.GetAsync("/missing")).Dispose();
         (await client.GetAsync("/dead")).Dispose();
 
-        Assert.Equal(2, measurements["beacon_gateway_requests{code=2xx}"]);
-        Assert.Equal(1, measurements["beacon_gateway_requests{code=4xx}"]);
-        Assert.Equal(1, measurements["beacon_gateway_requests{code=5xx}"]);
-        Assert.Equal(1, measurements["beacon_gateway_upstream_errors{kind=connect}"]);
+        Assert.Equal(2, measurements["requests_total{code=2xx}"]);
+        Assert.Equal(1, measurements["requests_total{code=4xx}"]);
+        Assert.Equal(1, measurements["requests_total{code=5xx}"]);
+        Assert.Equal(1, measurements["upstream_errors_total{kind=connect}"]);
     }
 }
