@@ -47,12 +47,7 @@ public sealed class GatewayInteropTests
         // The router reaches the Gateway address only by the route zebra installed from BGP.
         await WaitForKernelRouteAsync(lab, Prefix, [node.IPv4.ToString()]);
 
-        var response = (await lab.Lab.Router.ExecAsync("curl", "-sS", "--max-time", "10", $"http://{Address}:{ListenerPort}/x?from=router")).EnsureSuccess();
-        using var echo = JsonDocument.Parse(response.StandardOutput);
-        Assert.Equal("web", echo.RootElement.GetProperty("service").GetString());
-        Assert.Equal("default", echo.RootElement.GetProperty("namespace").GetString());
-        Assert.Equal("/x?from=router", echo.RootElement.GetProperty("path").GetString());
-        Assert.Equal($"{Address}:{ListenerPort}", echo.RootElement.GetProperty("host").GetString());
+        await AssertServedToRouterAsync(lab, "/x?from=router");
     }
 
     [Fact]
@@ -68,13 +63,7 @@ public sealed class GatewayInteropTests
         // OtherAddress is not local to the node: the bind fails, so "pending" is not served here.
         lab.Manifests.Write("pending.yaml", GatewayManifests.Gateway("pending", OtherAddress, ListenerPort));
 
-        // Each revision moves a marker Service (same advertisement, no proxy involved) to a new
-        // address: once FRR has the marker, Beacon has applied the snapshot that holds both
-        // Gateways, so the absence of one is Beacon's answer, not a race.
-        void WriteMarker(int revision) =>
-            lab.Manifests.Write("marker.yaml", Manifests.LabelledService("marker", "Cluster", GatewayManifests.Label, $"203.0.113.{100 + revision}"));
-
-        WriteMarker(1);
+        WriteMarker(lab, 1);
         await lab.StartFrrAsync();
         var beacon = lab.StartBeacon();
         await lab.WaitForEstablishedAsync();
@@ -89,7 +78,7 @@ public sealed class GatewayInteropTests
 
         // The address becomes local; the next snapshot retries the bind and announces it.
         await AddLoopbackAddressAsync(node, OtherAddress);
-        WriteMarker(2);
+        WriteMarker(lab, 2);
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, OtherPrefix, "203.0.113.102/32"]);
         pending = await GetGatewayConditionAsync(beacon, "pending", "Programmed");
         Assert.Equal("True", pending.GetProperty("status").GetString());
@@ -107,17 +96,19 @@ public sealed class GatewayInteropTests
     }
 
     [Fact]
-    public async Task Two_serving_nodes_give_the_router_two_paths_and_a_killed_agent_takes_its_path_away()
+    public async Task Each_node_announces_the_gateway_once_it_serves_it_two_give_two_paths_and_a_killed_agent_takes_its_path_away()
     {
         await using var lab = await CreateAsync(nodeCount: 2);
         var backends = new List<string>();
         for (var i = 0; i < 2; i++)
         {
-            await AddLoopbackAddressAsync(lab.Node(i), Address);
             await EchoBackend.StartAsync(lab.Lab, lab.Node(i), $"{lab.Node(i).IPv4}:{EchoPort}", "web");
             backends.Add(lab.Node(i).IPv4.ToString());
         }
 
+        // Only node1 has the Gateway address at first: node2 runs the same manifests, but its
+        // bind fails, so its proxy is not ready and it must not announce the Gateway.
+        await AddLoopbackAddressAsync(lab.Node(0), Address);
         WriteBase(lab, nodeCount: 2);
         lab.Manifests.Write("gateway.yaml",
         [
@@ -126,33 +117,53 @@ public sealed class GatewayInteropTests
             GatewayManifests.HttpRoute("web", "public", "web"),
             .. GatewayManifests.Backend("web", EchoPort, [.. backends]),
         ]);
+        WriteMarker(lab, 1);
 
         await lab.StartFrrAsync(maximumPaths: 2, installRoutes: true);
         lab.StartBeacon(0);
         lab.StartBeacon(1);
         await lab.WaitForEstablishedAsync(0);
         await lab.WaitForEstablishedAsync(1);
-        var table = await lab.WaitForFrrAsync(
-            AddressFamily.InterNetwork,
-            t => t.Paths(Prefix).Count == 2,
-            $"FRR to hold {Prefix} from both nodes");
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.101/32"], index: 0);
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, ["203.0.113.101/32"], index: 1);
+        var notReady = await GetGatewayConditionAsync(lab.Beacons[1], "public", "Programmed");
+        Assert.Equal("AddressNotUsable", notReady.GetProperty("reason").GetString());
+        await WaitForKernelRouteAsync(lab, Prefix, [backends[0]]);
+
+        // node2's proxy becomes ready on its next snapshot: now both nodes announce.
+        await AddLoopbackAddressAsync(lab.Node(1), Address);
+        WriteMarker(lab, 2);
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.102/32"], index: 1);
+        var table = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.102/32"], index: 0);
         Assert.Equal(backends.Order(StringComparer.Ordinal), table.Paths(Prefix).Select(p => p.NextHop!.ToString()).Order(StringComparer.Ordinal));
         Assert.All(table.Paths(Prefix), p => Assert.True(p.BestPath || p.Multipath, $"{p} is neither best nor multipath"));
         await WaitForKernelRouteAsync(lab, Prefix, backends);
+        await AssertServedToRouterAsync(lab, "/ecmp");
 
         // SIGKILL: no Cease, the proxy dies with the agent; the kernel closes its BGP connection.
         lab.Beacons[0].Kill();
-        await lab.WaitForFrrAsync(
-            AddressFamily.InterNetwork,
-            t => t.Paths(Prefix).Select(p => p.NextHop).SequenceEqual([lab.Node(1).IPv4]),
-            $"FRR to hold {Prefix} from {lab.Node(1).IPv4} only",
-            index: 1);
-        await WaitForKernelRouteAsync(lab, Prefix, [lab.Node(1).IPv4.ToString()]);
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [], index: 0);
+        table = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.102/32"], index: 1);
+        Assert.Equal(lab.Node(1).IPv4, Assert.Single(table.Paths(Prefix)).NextHop);
+        await WaitForKernelRouteAsync(lab, Prefix, [backends[1]]);
+        await AssertServedToRouterAsync(lab, "/after-kill");
+    }
 
-        var response = (await lab.Lab.Router.ExecAsync("curl", "-sS", "--max-time", "10", $"http://{Address}:{ListenerPort}/after-kill")).EnsureSuccess();
+    // Each revision moves a marker Service (same advertisement, no proxy involved) to a new
+    // address: once FRR has the marker from a node, that node has applied the snapshot, so the
+    // absence of a Gateway address is Beacon's answer, not a race.
+    private static void WriteMarker(BeaconLab lab, int revision) =>
+        lab.Manifests.Write("marker.yaml", Manifests.LabelledService("marker", "Cluster", GatewayManifests.Label, $"203.0.113.{100 + revision}"));
+
+    /// <summary>A request from the router namespace to the Gateway is answered by the echo backend.</summary>
+    private static async Task AssertServedToRouterAsync(BeaconLab lab, string path)
+    {
+        var response = (await lab.Lab.Router.ExecAsync("curl", "-sS", "--max-time", "10", $"http://{Address}:{ListenerPort}{path}")).EnsureSuccess();
         using var echo = JsonDocument.Parse(response.StandardOutput);
         Assert.Equal("web", echo.RootElement.GetProperty("service").GetString());
-        Assert.Equal("/after-kill", echo.RootElement.GetProperty("path").GetString());
+        Assert.Equal("default", echo.RootElement.GetProperty("namespace").GetString());
+        Assert.Equal(path, echo.RootElement.GetProperty("path").GetString());
+        Assert.Equal($"{Address}:{ListenerPort}", echo.RootElement.GetProperty("host").GetString());
     }
 
     /// <summary>
