@@ -15,23 +15,26 @@ public sealed class GatewayInteropTests
 {
     private const string Address = "203.0.113.50";
     private const string Prefix = Address + "/32";
+    private const string AddressV6 = "2001:db8:203::50";
+    private const string PrefixV6 = AddressV6 + "/128";
     private const string OtherAddress = "203.0.113.51";
     private const string OtherPrefix = OtherAddress + "/32";
     private const int ListenerPort = 8080;
     private const int EchoPort = 9000;
 
     [Fact]
-    public async Task Gateway_address_is_announced_and_a_request_from_the_router_reaches_the_backend_through_beacon()
+    public async Task Gateway_addresses_are_announced_and_requests_from_the_router_reach_the_backend_through_beacon()
     {
         await using var lab = await CreateAsync();
         var node = lab.Node(0);
         await AddLoopbackAddressAsync(node, Address);
+        await AddLoopbackAddressAsync(node, AddressV6);
         await EchoBackend.StartAsync(lab.Lab, node, $"{node.IPv4}:{EchoPort}", "web");
         WriteBase(lab, nodeCount: 1);
         lab.Manifests.Write("gateway.yaml",
         [
             GatewayManifests.GatewayClass(),
-            GatewayManifests.Gateway("public", Address, ListenerPort),
+            GatewayManifests.Gateway("public", ListenerPort, Address, AddressV6),
             GatewayManifests.HttpRoute("web", "public", "web"),
             .. GatewayManifests.Backend("web", EchoPort, node.IPv4.ToString()),
         ]);
@@ -43,11 +46,16 @@ public sealed class GatewayInteropTests
         var path = Assert.Single(table.Paths(Prefix));
         Assert.Equal(node.IPv4, path.NextHop);
         Assert.Equal([NodeAs], path.AsPath);
+        table = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetworkV6, [PrefixV6]);
+        Assert.Equal(node.IPv6, Assert.Single(table.Paths(PrefixV6)).NextHop);
 
-        // The router reaches the Gateway address only by the route zebra installed from BGP.
+        // The router reaches the Gateway addresses only by the routes zebra installed from BGP
+        // (the IPv6 one via the node's link-local next hop, RFC 2545 §3).
         await WaitForKernelRouteAsync(lab, Prefix, [node.IPv4.ToString()]);
+        await WaitForKernelRouteAsync(lab, PrefixV6, null);
 
         await AssertServedToRouterAsync(lab, "/x?from=router");
+        await AssertServedToRouterAsync(lab, "/over-ipv6", $"[{AddressV6}]");
     }
 
     [Fact]
@@ -58,10 +66,10 @@ public sealed class GatewayInteropTests
         await AddLoopbackAddressAsync(node, Address);
         WriteBase(lab, nodeCount: 1);
         lab.Manifests.Write("class.yaml", GatewayManifests.GatewayClass());
-        lab.Manifests.Write("ready.yaml", GatewayManifests.Gateway("ready", Address, ListenerPort));
+        lab.Manifests.Write("ready.yaml", GatewayManifests.Gateway("ready", ListenerPort, Address));
 
         // OtherAddress is not local to the node: the bind fails, so "pending" is not served here.
-        lab.Manifests.Write("pending.yaml", GatewayManifests.Gateway("pending", OtherAddress, ListenerPort));
+        lab.Manifests.Write("pending.yaml", GatewayManifests.Gateway("pending", ListenerPort, OtherAddress));
 
         WriteMarker(lab, 1);
         await lab.StartFrrAsync();
@@ -113,7 +121,7 @@ public sealed class GatewayInteropTests
         lab.Manifests.Write("gateway.yaml",
         [
             GatewayManifests.GatewayClass(),
-            GatewayManifests.Gateway("public", Address, ListenerPort),
+            GatewayManifests.Gateway("public", ListenerPort, Address),
             GatewayManifests.HttpRoute("web", "public", "web"),
             .. GatewayManifests.Backend("web", EchoPort, [.. backends]),
         ]);
@@ -156,14 +164,14 @@ public sealed class GatewayInteropTests
         lab.Manifests.Write("marker.yaml", Manifests.LabelledService("marker", "Cluster", GatewayManifests.Label, $"203.0.113.{100 + revision}"));
 
     /// <summary>A request from the router namespace to the Gateway is answered by the echo backend.</summary>
-    private static async Task AssertServedToRouterAsync(BeaconLab lab, string path)
+    private static async Task AssertServedToRouterAsync(BeaconLab lab, string path, string host = Address)
     {
-        var response = (await lab.Lab.Router.ExecAsync("curl", "-sS", "--max-time", "10", $"http://{Address}:{ListenerPort}{path}")).EnsureSuccess();
+        var response = (await lab.Lab.Router.ExecAsync("curl", "-sS", "-g", "--max-time", "10", $"http://{host}:{ListenerPort}{path}")).EnsureSuccess();
         using var echo = JsonDocument.Parse(response.StandardOutput);
         Assert.Equal("web", echo.RootElement.GetProperty("service").GetString());
         Assert.Equal("default", echo.RootElement.GetProperty("namespace").GetString());
         Assert.Equal(path, echo.RootElement.GetProperty("path").GetString());
-        Assert.Equal($"{Address}:{ListenerPort}", echo.RootElement.GetProperty("host").GetString());
+        Assert.Equal($"{host}:{ListenerPort}", echo.RootElement.GetProperty("host").GetString());
     }
 
     /// <summary>
@@ -184,16 +192,21 @@ public sealed class GatewayInteropTests
 
     // Manifest mode: Gateway addresses must be local already (--gateway-interface none).
     private static async Task AddLoopbackAddressAsync(LabNamespace node, string address) =>
-        (await node.ExecAsync("ip", "addr", "add", $"{address}/32", "dev", "lo")).EnsureSuccess();
+        (await node.ExecAsync(address.Contains(':', StringComparison.Ordinal)
+            ? ["ip", "addr", "add", $"{address}/128", "dev", "lo", "nodad"]
+            : ["ip", "addr", "add", $"{address}/32", "dev", "lo"])).EnsureSuccess();
 
-    /// <summary>Waits until the router's kernel routes <paramref name="prefix"/> via exactly <paramref name="nextHops"/>, installed by zebra.</summary>
-    private static Task<string> WaitForKernelRouteAsync(BeaconLab lab, string prefix, IReadOnlyList<string> nextHops) =>
+    /// <summary>
+    /// Waits until the router's kernel routes <paramref name="prefix"/>, installed by zebra, via
+    /// exactly <paramref name="nextHops"/> (null: via one next hop, whichever).
+    /// </summary>
+    private static Task<string> WaitForKernelRouteAsync(BeaconLab lab, string prefix, IReadOnlyList<string>? nextHops) =>
         Eventually.UntilAsync(
-            $"the router's kernel to route {prefix} via [{string.Join(", ", nextHops)}] (proto bgp)",
-            async () => (await lab.Lab.Router.ExecAsync("ip", "route", "show", prefix)).EnsureSuccess().StandardOutput,
+            $"the router's kernel to route {prefix} via [{string.Join(", ", nextHops ?? ["one next hop"])}] (proto bgp)",
+            async () => (await lab.Lab.Router.ExecAsync("ip", prefix.Contains(':', StringComparison.Ordinal) ? "-6" : "-4", "route", "show", prefix)).EnsureSuccess().StandardOutput,
             routes => routes.Contains("proto bgp", StringComparison.Ordinal)
-                && routes.Split(' ', '\n', '\t').Count(w => w == "via") == nextHops.Count
-                && nextHops.All(h => routes.Contains($"via {h} ", StringComparison.Ordinal)));
+                && routes.Split(' ', '\n', '\t').Count(w => w == "via") == (nextHops?.Count ?? 1)
+                && (nextHops ?? []).All(h => routes.Contains($"via {h} ", StringComparison.Ordinal)));
 
     /// <summary>One condition of a Gateway in <c>GET /api/v1/status</c> (manifest mode).</summary>
     private static async Task<JsonElement> GetGatewayConditionAsync(BeaconProcess beacon, string gateway, string type)

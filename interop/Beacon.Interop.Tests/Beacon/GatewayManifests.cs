@@ -22,8 +22,8 @@ public static class GatewayManifests
           controllerName: {ControllerName}
         """;
 
-    /// <summary>A Gateway labelled <see cref="Label"/> with spec.addresses <paramref name="address"/> and one HTTP listener on <paramref name="port"/>.</summary>
-    public static string Gateway(string name, string address, int port) => $"""
+    /// <summary>A Gateway labelled <see cref="Label"/> with spec.addresses <paramref name="addresses"/> and one HTTP listener on <paramref name="port"/>.</summary>
+    public static string Gateway(string name, int port, params string[] addresses) => $"""
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata:
@@ -35,8 +35,7 @@ public static class GatewayManifests
         spec:
           gatewayClassName: {ClassName}
           addresses:
-            - type: IPAddress
-              value: {address}
+        {string.Join('\n', addresses.Select(a => $"    - type: IPAddress\n      value: \"{a}\""))}
           listeners:
             - name: http
               port: {port}
