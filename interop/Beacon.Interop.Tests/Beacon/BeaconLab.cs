@@ -44,7 +44,8 @@ public sealed class BeaconLab : IAsyncDisposable
     /// <summary>
     /// FRR (with zebra) with one neighbor per node (its IPv4 address, IPv4 and IPv6 unicast active),
     /// <c>remote-as</c> <paramref name="remoteAs"/>, hold 9, keepalive 3, connect 1;
-    /// <paramref name="neighbor"/> may change each neighbor (password, GTSM, …).
+    /// <paramref name="neighbor"/> may change each neighbor (password, GTSM, …);
+    /// <paramref name="installRoutes"/> puts the best paths in the router namespace's kernel table.
     /// </summary>
     public async Task<FrrRouter> StartFrrAsync(
         uint routerAs = RouterAs,
@@ -52,7 +53,8 @@ public sealed class BeaconLab : IAsyncDisposable
         IReadOnlyList<string>? networks = null,
         int maximumPaths = 1,
         IReadOnlyList<string>? extraRouterLines = null,
-        Func<FrrNeighborConfig, FrrNeighborConfig>? neighbor = null)
+        Func<FrrNeighborConfig, FrrNeighborConfig>? neighbor = null,
+        bool installRoutes = false)
     {
         neighbor ??= static n => n;
         var config = new FrrConfig(routerAs, Lab.Router.IPv4)
@@ -70,6 +72,7 @@ public sealed class BeaconLab : IAsyncDisposable
 
             // Beacon sends on-link peers a link-local next hop with the global one (RFC 2545 §3).
             Zebra = true,
+            InstallRoutes = installRoutes,
         };
         Frr = await FrrRouter.StartAsync(Lab, Lab.Router, config);
         return Frr;

@@ -66,6 +66,13 @@ public sealed record FrrConfig(uint Asn, IPAddress RouterId)
     /// </summary>
     public bool Zebra { get; init; }
 
+    /// <summary>
+    /// With <see cref="Zebra"/>, bgpd hands its best paths to zebra, which installs them in the
+    /// router namespace's kernel table (bgpd runs without <c>-n</c>), so traffic from the
+    /// router follows the routes learned over BGP.
+    /// </summary>
+    public bool InstallRoutes { get; init; }
+
     /// <summary>Extra lines inside <c>router bgp</c>, before the address families.</summary>
     public IReadOnlyList<string> ExtraRouterLines { get; init; } = [];
 

@@ -7,7 +7,7 @@ namespace Beacon.Interop.Tests.Lab;
 
 /// <summary>
 /// FRR's bgpd running alone in a namespace: no zebra (<c>-Z</c>), no kernel FIB
-/// (<c>-n</c>), no privilege drop (<c>-S</c>), no TCP vty (<c>-P 0</c>), and its own
+/// (<c>-n</c>, unless <see cref="FrrConfig.InstallRoutes"/>), no privilege drop (<c>-S</c>), no TCP vty (<c>-P 0</c>), and its own
 /// vty socket directory so that several instances never share /var/run/frr. With
 /// <see cref="FrrConfig.Zebra"/>, zebra runs too, with its zserv socket in that directory.
 /// </summary>
@@ -167,10 +167,11 @@ public sealed class FrrRouter : IAsyncDisposable
             zebraOption = ["-z", await StartZebraAsync()];
         }
 
+        string[] fibOption = Config.Zebra && Config.InstallRoutes ? [] : ["-n"];
         var process = _lab.Start(
             Namespace,
             $"bgpd-{Namespace.Name}",
-            [BgpdPath, .. zebraOption, "-n", "-S", "-f", ConfigFile, "-i", pidFile, "--vty_socket", _directory, "-A", "127.0.0.1", "-P", "0", "--log", "stdout"]);
+            [BgpdPath, .. zebraOption, .. fibOption, "-S", "-f", ConfigFile, "-i", pidFile, "--vty_socket", _directory, "-A", "127.0.0.1", "-P", "0", "--log", "stdout"]);
         _process = process;
 
         // Ready when vtysh can talk to it; a config error makes bgpd exit instead.
