@@ -40,6 +40,9 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     /// </summary>
     public static TimeSpan GatewayDrainTime { get; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often Gateway listeners that failed to bind are tried again.</summary>
+    public static TimeSpan GatewayRetryInterval { get; } = TimeSpan.FromSeconds(5);
+
     private readonly NodeStateWriter? _nodeState;
 
     public NodeAgent(AgentContext context, IClusterSource source, NodeStateWriter? nodeState = null)
@@ -81,8 +84,27 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         var writingNodeState = _nodeState?.RunAsync(this, stoppingToken) ?? Task.CompletedTask;
         try
         {
-            await foreach (var snapshot in _source.WatchAsync(stoppingToken))
+            await using var snapshots = _source.WatchAsync(stoppingToken).GetAsyncEnumerator(stoppingToken);
+            var next = snapshots.MoveNextAsync().AsTask();
+            while (true)
             {
+                // A Gateway whose listener could not bind (its address is not local yet, its
+                // port is taken) is tried again every GatewayRetryInterval, not only when the
+                // configuration changes next.
+                if (_gateway.HasUnservedGateways && _lastSnapshot is { } last && !await NextOrTimeoutAsync(next, stoppingToken))
+                {
+                    await ApplyAsync(last, stoppingToken);
+                    continue;
+                }
+
+                if (!await next)
+                {
+                    break;
+                }
+
+                var snapshot = snapshots.Current;
+                next = snapshots.MoveNextAsync().AsTask();
+
                 // DESIGN/issue 3: while the source cannot see the cluster the last state keeps
                 // being announced, and /readyz says why the agent is not ready.
                 if (snapshot.Unavailable is { } reason)
@@ -168,6 +190,17 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
         {
             _context.Readiness.Clear(BgpReadiness);
         }
+    }
+
+    /// <returns>True when the next snapshot is ready, false when the retry interval passed first.</returns>
+    private async Task<bool> NextOrTimeoutAsync(Task<bool> next, CancellationToken cancellationToken)
+    {
+        using var retry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(GatewayRetryInterval, _context.TimeProvider, retry.Token);
+        var first = await Task.WhenAny(next, delay);
+        await retry.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+        return first == next;
     }
 
     // A stop is a planned restart for the BGP routes (graceful restart keeps them at the

@@ -138,11 +138,11 @@ public sealed class GatewayInteropTests
         Assert.Equal("AddressNotUsable", notReady.GetProperty("reason").GetString());
         await WaitForKernelRouteAsync(lab, Prefix, [backends[0]]);
 
-        // node2's proxy becomes ready on its next snapshot: now both nodes announce.
+        // node2's agent retries its failed bind on its own (no manifest changes): once the
+        // address is local its proxy is ready and both nodes announce.
         await AddLoopbackAddressAsync(lab.Node(1), Address);
-        WriteMarker(lab, 2);
-        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.102/32"], index: 1);
-        var table = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.102/32"], index: 0);
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.101/32"], index: 1);
+        var table = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.101/32"], index: 0);
         Assert.Equal(backends.Order(StringComparer.Ordinal), table.Paths(Prefix).Select(p => p.NextHop!.ToString()).Order(StringComparer.Ordinal));
         Assert.All(table.Paths(Prefix), p => Assert.True(p.BestPath || p.Multipath, $"{p} is neither best nor multipath"));
         await WaitForKernelRouteAsync(lab, Prefix, backends);
@@ -151,7 +151,7 @@ public sealed class GatewayInteropTests
         // SIGKILL: no Cease, the proxy dies with the agent; the kernel closes its BGP connection.
         lab.Beacons[0].Kill();
         await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [], index: 0);
-        table = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.102/32"], index: 1);
+        table = await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.101/32"], index: 1);
         Assert.Equal(lab.Node(1).IPv4, Assert.Single(table.Paths(Prefix)).NextHop);
         await WaitForKernelRouteAsync(lab, Prefix, [backends[1]]);
         await AssertServedToRouterAsync(lab, "/after-kill");

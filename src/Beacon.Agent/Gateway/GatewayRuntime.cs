@@ -44,6 +44,9 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
     /// <summary>The last translation, with bind failures folded into the Gateway statuses.</summary>
     public GatewayTranslation Translation { get; private set; } = GatewayTranslation.Empty;
 
+    /// <summary>True when a Gateway could not be served completely by the last apply (a bind failed).</summary>
+    public bool HasUnservedGateways { get; private set; }
+
     public IReadOnlyList<ObjectStatus> GetObjectStatuses() => Volatile.Read(ref _statuses);
 
     /// <summary>Serves the snapshot's Gateways and returns those this node serves completely.</summary>
@@ -84,6 +87,7 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
             }
         }
 
+        HasUnservedGateways = failures.Count > 0;
         Translation = translation with { Statuses = [.. translation.Statuses.Select(s => WithBindFailure(s, failures))] };
         PublishStatuses(Translation.Statuses);
         return served;
