@@ -33,6 +33,7 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     private IReadOnlyList<PeerStatus> _refused = [];
     private ClusterSnapshot? _lastSnapshot;
     private bool _gatewaysAnnounced;
+    private string? _gatewayInterfaceError;
 
     /// <summary>
     /// How long a stopping agent keeps serving Gateways after withdrawing their addresses, so
@@ -230,7 +231,27 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     // reported not programmed on this node and its addresses are not announced from it.
     private async Task MakeLocalAsync(IReadOnlyCollection<System.Net.IPAddress> addresses, CancellationToken cancellationToken)
     {
-        var result = await _localAddresses!.ApplyAsync(addresses, cancellationToken);
+        LocalAddressResult result;
+        try
+        {
+            result = await _localAddresses!.ApplyAsync(addresses, cancellationToken);
+        }
+        catch (LocalAddressException e)
+        {
+            // The interface itself is unusable (no dummy support in the kernel, no NET_ADMIN, a
+            // foreign interface of that name): Gateways whose addresses are local anyway
+            // still serve; the others fail to bind and are reported.
+            if (e.Message != _gatewayInterfaceError)
+            {
+                Log.GatewayInterfaceFailed(_logger, e.Message);
+                _gatewayInterfaceError = e.Message;
+            }
+
+            return;
+        }
+
+        _gatewayInterfaceError = null;
+
         foreach (var error in result.Errors)
         {
             Log.GatewayAddressFailed(_logger, error.Address.ToString(), error.Message);
@@ -273,6 +294,9 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
 
         [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Stopping: Gateway addresses withdrawn, serving them {Seconds} s more while routers move their traffic")]
         public static partial void GatewaysWithdrawn(ILogger logger, double seconds);
+
+        [LoggerMessage(EventId = 1207, Level = LogLevel.Error, Message = "Gateway addresses cannot be made local: {Error}")]
+        public static partial void GatewayInterfaceFailed(ILogger logger, string error);
 
         [LoggerMessage(EventId = 1205, Level = LogLevel.Error, Message = "Gateway address {Address} could not be made local: {Error}")]
         public static partial void GatewayAddressFailed(ILogger logger, string address, string error);
