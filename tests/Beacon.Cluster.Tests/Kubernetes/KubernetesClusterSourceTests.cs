@@ -281,7 +281,7 @@ public sealed class KubernetesClusterSourceTests : IAsyncLifetime
         await using var snapshots = Source().WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
         await NextAsync(snapshots, _ => true, "a first snapshot");
 
-        // Eight resource watches and the one Secret's.
+        // Nine resource watches (the Gateway API kinds are not installed here) and the one Secret's.
         using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
         {
             await _server.WaitForWatchesAsync(10, patience.Token);
