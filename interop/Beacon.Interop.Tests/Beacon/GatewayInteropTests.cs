@@ -157,6 +157,40 @@ public sealed class GatewayInteropTests
         await AssertServedToRouterAsync(lab, "/after-kill");
     }
 
+    [Fact]
+    public async Task A_stopping_agent_withdraws_its_gateway_first_while_graceful_restart_keeps_its_services()
+    {
+        await using var lab = await CreateAsync();
+        var node = lab.Node(0);
+        await AddLoopbackAddressAsync(node, Address);
+        await EchoBackend.StartAsync(lab.Lab, node, $"{node.IPv4}:{EchoPort}", "web");
+        WriteBase(lab, nodeCount: 1, gracefulRestart: true);
+        lab.Manifests.Write("gateway.yaml",
+        [
+            GatewayManifests.GatewayClass(),
+            GatewayManifests.Gateway("public", ListenerPort, Address),
+            GatewayManifests.HttpRoute("web", "public", "web"),
+            .. GatewayManifests.Backend("web", EchoPort, node.IPv4.ToString()),
+        ]);
+        WriteMarker(lab, 1);
+
+        await lab.StartFrrAsync();
+        var beacon = lab.StartBeacon();
+        await lab.WaitForEstablishedAsync();
+        await lab.WaitForFrrPrefixesAsync(AddressFamily.InterNetwork, [Prefix, "203.0.113.101/32"]);
+
+        // SIGTERM is a planned restart: the Service route stays at the router (stale), but the
+        // Gateway's proxy is the agent itself, so its address was withdrawn before the session
+        // closed and is not left pointing at a node that no longer serves it.
+        await beacon.StopAsync();
+        var table = await lab.WaitForFrrAsync(
+            AddressFamily.InterNetwork,
+            t => t.Paths("203.0.113.101/32").Any(p => p.Stale),
+            "FRR to hold the Service route stale");
+        Assert.Empty(table.Paths(Prefix));
+        Assert.Contains("Gateway addresses withdrawn", beacon.ReadLog(), StringComparison.Ordinal);
+    }
+
     // Each revision moves a marker Service (same advertisement, no proxy involved) to a new
     // address: once FRR has the marker from a node, that node has applied the snapshot, so the
     // absence of a Gateway address is Beacon's answer, not a race.
@@ -178,11 +212,11 @@ public sealed class GatewayInteropTests
     /// BGP configuration (one advertisement of LoadBalancer IPs selecting <see cref="GatewayManifests.Label"/>)
     /// and <paramref name="nodeCount"/> Nodes.
     /// </summary>
-    private static void WriteBase(BeaconLab lab, int nodeCount)
+    private static void WriteBase(BeaconLab lab, int nodeCount, bool gracefulRestart = false)
     {
         lab.Manifests.Write("bgp.yaml",
             Manifests.ClusterConfig(NodeAs, (PeerName, "198.51.100.1", RouterAs)),
-            Manifests.PeerConfig(),
+            gracefulRestart ? GracefulRestartTests.PeerConfigWithGracefulRestart() : Manifests.PeerConfig(),
             Manifests.ServiceAdvertisement("gateways", selector: GatewayManifests.Label));
         lab.Manifests.Write("nodes.yaml",
         [
