@@ -32,7 +32,6 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     private ImmutableHashSet<string> _reportedDiagnostics = [];
     private IReadOnlyList<PeerStatus> _refused = [];
     private ClusterSnapshot? _lastSnapshot;
-    private bool _gatewaysAnnounced;
     private string? _gatewayInterfaceError;
 
     /// <summary>
@@ -163,7 +162,6 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
 
         var plan = AnnouncementPlanner.Plan(snapshot, _context.Options.NodeName, served);
         _lastSnapshot = snapshot;
-        _gatewaysAnnounced = served.Count > 0;
         _reportedDiagnostics = Report(plan.Diagnostics.Select(d => d.ToString()), _reportedDiagnostics, static (logger, text) => Log.PlanDiagnostic(logger, text));
 
         IReadOnlyList<PeerStatus> refused = [.. plan.Refused.Select(r => new PeerStatus
@@ -209,7 +207,7 @@ internal sealed partial class NodeAgent : IAgentServices, ISpeakerStatus
     // served a little longer, so routers send their traffic to the other nodes meanwhile.
     private async Task WithdrawGatewaysAsync()
     {
-        if (!_gatewaysAnnounced || _lastSnapshot is not { } snapshot)
+        if (_gateway.Served.Count == 0 || _lastSnapshot is not { } snapshot)
         {
             return;
         }

@@ -291,7 +291,7 @@ internal static class AnnouncementPlanner
             yield break;
         }
 
-        var length = family == AddressFamily.InterNetwork ? entry.Service!.AggregationLengthIPv4 ?? 32 : entry.Service!.AggregationLengthIPv6 ?? 128;
+        var length = AggregationLength(entry, family);
         foreach (var service in context.Snapshot.Services.Values)
         {
             if (service.Spec?.Type != "LoadBalancer"
@@ -301,7 +301,7 @@ internal static class AnnouncementPlanner
                 continue;
             }
 
-            foreach (var kind in entry.Service.Addresses!)
+            foreach (var kind in entry.Service!.Addresses!)
             {
                 // ClusterIPs are reached from inside the cluster, so internalTrafficPolicy
                 // governs them; the external kinds follow externalTrafficPolicy.
@@ -336,7 +336,7 @@ internal static class AnnouncementPlanner
             yield break;
         }
 
-        var length = family == AddressFamily.InterNetwork ? entry.Service.AggregationLengthIPv4 ?? 32 : entry.Service.AggregationLengthIPv6 ?? 128;
+        var length = AggregationLength(entry, family);
         foreach (var gateway in context.Gateways)
         {
             if (entry.Selector is not null && !LabelSelectors.Matches(entry.Selector, gateway.Labels))
@@ -353,6 +353,9 @@ internal static class AnnouncementPlanner
             }
         }
     }
+
+    private static int AggregationLength(BgpAdvertisementEntry entry, AddressFamily family) =>
+        family == AddressFamily.InterNetwork ? entry.Service!.AggregationLengthIPv4 ?? 32 : entry.Service!.AggregationLengthIPv6 ?? 128;
 
     private static IEnumerable<(string Field, string? Text)> Addresses(V1Service service, string kind)
     {

@@ -8,7 +8,6 @@ using Beacon.Cluster.Model.GatewayApi;
 using Beacon.Gateway.DataPlane;
 using Beacon.Gateway.Status;
 using Beacon.Gateway.Translation;
-using k8s;
 using k8s.Models;
 
 namespace Beacon.Agent.Gateway;
@@ -47,6 +46,9 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
     /// <summary>True when a Gateway could not be served completely by the last apply (a bind failed).</summary>
     public bool HasUnservedGateways { get; private set; }
 
+    /// <summary>The Gateways the last apply serves completely (those the planner may announce).</summary>
+    public IReadOnlyList<ServedGateway> Served { get; private set; } = [];
+
     public IReadOnlyList<ObjectStatus> GetObjectStatuses() => Volatile.Read(ref _statuses);
 
     /// <summary>Serves the snapshot's Gateways and returns those this node serves completely.</summary>
@@ -72,7 +74,7 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
                 {
                     if (!binds.TryGetValue((address, port), out var state) || !state.Serving)
                     {
-                        failure ??= $"{FormatEndpoint(address, port)}: {state?.Error ?? "not served"}";
+                        failure ??= $"{new IPEndPoint(IPAddress.Parse(address), port)}: {state?.Error ?? "not served"}";
                     }
                 }
             }
@@ -88,6 +90,7 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
         }
 
         HasUnservedGateways = failures.Count > 0;
+        Served = served;
         Translation = translation with { Statuses = [.. translation.Statuses.Select(s => WithBindFailure(s, failures))] };
         PublishStatuses(Translation.Statuses);
         return served;
@@ -132,7 +135,7 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
         foreach (var status in statuses)
         {
             var key = $"{status.Kind}/{status.Namespace}/{status.Name}";
-            var json = JsonNode.Parse(KubernetesJson.Serialize(status.Status))!.AsObject();
+            var json = GatewayStatusMerge.ToJson(status.Status)!;
             ConditionTimes.Stamp(json, _stamped.GetValueOrDefault(key), now);
             stamped[key] = json;
             published.Add(new ObjectStatus(
@@ -147,7 +150,4 @@ internal sealed class GatewayRuntime : IObjectStatusSource, IAsyncDisposable
         _stamped = stamped.ToImmutable();
         Volatile.Write(ref _statuses, published);
     }
-
-    private static string FormatEndpoint(string address, int port) =>
-        address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port}" : $"{address}:{port}";
 }

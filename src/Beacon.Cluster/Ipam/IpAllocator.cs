@@ -65,7 +65,7 @@ public static class IpAllocator
     public const string BeaconLoadBalancerClass = "beacon.dev/bgp";
 
     /// <summary>The <c>spec.controllerName</c> of Beacon's GatewayClasses (the gateway translator's <c>ControllerName</c>).</summary>
-    public const string GatewayControllerName = "beacon.dev/gateway-controller";
+    public const string GatewayControllerName = GatewayApiGroup.BeaconControllerName;
 
     public const string RequestAnnotation = "beacon.dev/ip";
 

@@ -17,7 +17,7 @@ namespace Beacon.Gateway.Translation;
 public static class GatewayTranslator
 {
     /// <summary>The <c>spec.controllerName</c> of the GatewayClasses Beacon implements.</summary>
-    public const string ControllerName = "beacon.dev/gateway-controller";
+    public const string ControllerName = GatewayApiGroup.BeaconControllerName;
 
     /// <summary>Published in GatewayClass <c>status.supportedFeatures</c> (sorted, as the CRD requires).</summary>
     public static ImmutableArray<string> SupportedFeatures { get; } = [.. new[]

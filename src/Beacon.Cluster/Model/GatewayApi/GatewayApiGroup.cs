@@ -8,4 +8,7 @@ public static class GatewayApiGroup
     public const string V1Beta1 = "v1beta1";
     public const string ApiVersionV1 = Group + "/" + V1;
     public const string ApiVersionV1Beta1 = Group + "/" + V1Beta1;
+
+    /// <summary>The <c>spec.controllerName</c> of the GatewayClasses Beacon implements.</summary>
+    public const string BeaconControllerName = "beacon.dev/gateway-controller";
 }
